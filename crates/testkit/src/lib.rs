@@ -1,0 +1,68 @@
+//! Test harness for the workspace's integration tests: a real Synapse
+//! homeserver on loopback, with a fresh data directory and fresh users per
+//! test.
+//!
+//! [`Synapse::start`] writes a config into a temporary directory, picks a free
+//! loopback port, starts the homeserver from the project's pinned virtualenv
+//! and waits until `/_matrix/client/versions` answers. Dropping the
+//! [`Synapse`] kills the process and removes its directory, also when the
+//! test fails or panics. [`Synapse::stop`] and [`Synapse::resume`] take the
+//! server down and bring it back on the same port and data, for tests of
+//! what happens while the homeserver is away.
+//!
+//! The virtualenv is installed by `scripts/setup.sh`; its Python is found
+//! through the `G2C_SYNAPSE_PYTHON` environment variable or at the default
+//! path that script uses. This crate is only for tests and the demo; nothing
+//! in the product depends on it.
+
+mod config;
+mod python;
+mod register;
+mod server;
+
+pub use python::synapse_python;
+pub use register::RegisteredUser;
+pub use server::{Synapse, SynapseOptions};
+
+/// What can go wrong while running a test homeserver.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The pinned Synapse virtualenv is not where it should be.
+    #[error("Synapse is not installed at {path}: run `scripts/setup.sh` or set G2C_SYNAPSE_PYTHON")]
+    NotInstalled {
+        /// The Python interpreter that was looked for.
+        path: std::path::PathBuf,
+    },
+    /// Writing the config or starting the process failed.
+    #[error("could not start Synapse: {0}")]
+    Io(#[from] std::io::Error),
+    /// The process exited before it answered.
+    #[error("Synapse exited during start-up ({status}); last log lines:\n{log_tail}")]
+    Exited {
+        /// The exit status.
+        status: std::process::ExitStatus,
+        /// The end of its log, to see why.
+        log_tail: String,
+    },
+    /// The process did not answer within the start-up limit.
+    #[error("Synapse did not answer within {seconds} s; last log lines:\n{log_tail}")]
+    StartTimeout {
+        /// The limit that was waited.
+        seconds: u64,
+        /// The end of its log.
+        log_tail: String,
+    },
+    /// An HTTP request to the homeserver failed.
+    #[error("request to Synapse failed: {0}")]
+    Http(#[from] reqwest::Error),
+    /// The homeserver answered a request with an error.
+    #[error("Synapse refused {what}: {status} {body}")]
+    Refused {
+        /// What was asked.
+        what: &'static str,
+        /// The HTTP status.
+        status: reqwest::StatusCode,
+        /// The response body.
+        body: String,
+    },
+}
