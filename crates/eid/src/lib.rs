@@ -1,0 +1,14 @@
+//! The German eID card (nPA) and eID-capable residence permits, over PC/SC.
+//!
+//! This crate talks to the card: it finds readers, recognises eID cards by
+//! their EF.CardAccess, runs PACE with PIN, CAN, PUK or MRZ, wraps APDUs in
+//! ISO 7816-4 secure messaging, manages the PIN (retry counter, suspension,
+//! blocking, transport PIN change) and relays Terminal and Chip
+//! Authentication for an eID service.
+//!
+//! It must not depend on Matrix, Tauri or any network code: it is the
+//! auditable component that touches the card, and nothing else.
+
+pub mod apdu;
+pub mod card_access;
+pub mod tlv;
