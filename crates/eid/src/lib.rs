@@ -11,4 +11,9 @@
 
 pub mod apdu;
 pub mod card_access;
+pub mod crypto;
+pub mod pace;
+pub mod secrets;
+pub mod sm;
 pub mod tlv;
+pub mod transport;
