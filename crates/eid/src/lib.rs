@@ -12,7 +12,12 @@
 pub mod apdu;
 pub mod card_access;
 pub mod crypto;
+#[cfg(test)]
+mod e2e_tests;
+#[cfg(any(test, feature = "fake-card"))]
+pub mod fake_card;
 pub mod pace;
+pub mod pin;
 pub mod secrets;
 pub mod sm;
 pub mod tlv;

@@ -678,7 +678,7 @@ impl Pace {
                     Status::VerificationFailed => {
                         return Err(PaceError::WrongPassword { retries_left: None });
                     }
-                    Status::RetriesLeft(0) => return Err(PaceError::Blocked),
+                    // 63C0 here: this wrong password used the last try.
                     Status::RetriesLeft(n) => {
                         return Err(PaceError::WrongPassword {
                             retries_left: Some(n),
@@ -904,7 +904,9 @@ mod tests {
         run_to_token(&mut pace);
         assert!(matches!(
             pace.on_response(&resp("63C0")),
-            Err(PaceError::Blocked)
+            Err(PaceError::WrongPassword {
+                retries_left: Some(0)
+            })
         ));
     }
 
