@@ -51,6 +51,8 @@ struct CardPace {
 }
 
 const SW_OK: StatusWord = StatusWord(0x9000);
+const ECDH_GM_AES_128: der::asn1::ObjectIdentifier =
+    der::asn1::ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.4.2.2");
 
 /// The fake card. Its secrets are plain test values.
 pub struct FakeCard {
@@ -93,7 +95,7 @@ impl FakeCard {
     /// transport PIN), CAN and PUK.
     pub fn new(pin: &str, can: &str, puk: &str) -> Self {
         let params = PaceParameters {
-            protocol: der::asn1::ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.4.2.2"),
+            protocol: ECDH_GM_AES_128,
             key_size: KeySize::Aes128,
             curve: Curve::BrainpoolP256r1,
             send_parameter_id: false,

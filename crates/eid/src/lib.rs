@@ -18,6 +18,7 @@ mod e2e_tests;
 pub mod fake_card;
 pub mod pace;
 pub mod pin;
+pub mod reader;
 pub mod secrets;
 pub mod sm;
 pub mod tlv;
