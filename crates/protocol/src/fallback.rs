@@ -49,10 +49,11 @@ pub struct TextRepresentation {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct TextFallback {
     /// Plain-text rendering of the structured content.
+    #[schemars(length(min = 1, max = crate::limits::MAX_BODY_CHARS))]
     pub body: String,
     /// MSC1767 extensible text block; plain text only when generated here.
     #[serde(rename = "m.text", default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(length(max = 4))]
+    #[schemars(length(max = crate::limits::MAX_TEXT_REPRESENTATIONS))]
     pub text: Vec<TextRepresentation>,
 }
 

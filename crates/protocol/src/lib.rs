@@ -25,6 +25,7 @@ pub mod receipt;
 pub mod relation;
 pub mod request;
 pub mod response;
+pub mod schema;
 pub mod validate;
 
 pub use error::{ParseError, ValidationError};

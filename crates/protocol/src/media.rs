@@ -105,10 +105,12 @@ pub struct FileRef {
     #[schemars(with = "MediaSourceSchema")]
     pub source: MediaSource,
     /// The file name shown to the user, e.g. `Personalausweis.pdf`.
+    #[schemars(length(min = 1, max = crate::limits::MAX_FILE_NAME_CHARS))]
     pub name: String,
     /// The MIME type of the plaintext file.
     pub mimetype: MimeType,
     /// Size of the plaintext file in bytes.
+    #[schemars(range(min = 1, max = crate::limits::MAX_FILE_BYTES))]
     pub size: u64,
     /// SHA-256 of the plaintext file.
     pub sha256: Sha256Hex,

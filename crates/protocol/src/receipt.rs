@@ -29,9 +29,11 @@ pub struct DocumentsReceivedEventContent {
     #[schemars(schema_with = "crate::ids::event_id_schema")]
     pub submission_event_id: OwnedEventId,
     /// SHA-256 of every file received and decrypted, unique.
+    #[schemars(length(min = 1, max = crate::limits::MAX_HASHES), extend("uniqueItems" = true))]
     pub received_sha256: Vec<Sha256Hex>,
     /// Optional note, e.g. "the scan of page 2 is unreadable".
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = crate::limits::MAX_TEXT_CHARS))]
     pub note: Option<String>,
 }
 

@@ -4,7 +4,7 @@
 //! because state changes appear in the timeline.
 
 use ruma::events::{EmptyStateKey, macros::EventContent};
-use schemars::JsonSchema;
+use schemars::{JsonSchema, Schema};
 use serde::{Deserialize, Serialize};
 
 use crate::datetime::Rfc3339;
@@ -15,6 +15,7 @@ use crate::validate::{self, TextKind, Validate, string_enum};
 /// `de.amtsbote.g2c.v1.request`: what was applied for, where and when.
 #[derive(Clone, Debug, Serialize, Deserialize, EventContent, JsonSchema)]
 #[ruma_event(type = "de.amtsbote.g2c.v1.request", kind = State, state_key_type = EmptyStateKey)]
+#[schemars(transform = request_limits)]
 pub struct RequestEventContent {
     /// Name of the administrative service, e.g. `Angelschein`.
     pub service_name: String,
@@ -27,6 +28,45 @@ pub struct RequestEventContent {
     /// Optional description of the application.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+}
+
+/// Sets `minLength`/`maxLength` of string properties in a schema. (The
+/// state event derive copies field attributes into generated redacted
+/// types, so field-level `#[schemars]` attributes cannot be used here.)
+fn set_lengths(schema: &mut Schema, limits: &[(&str, usize, usize)]) {
+    let Some(props) = schema
+        .get_mut("properties")
+        .and_then(serde_json::Value::as_object_mut)
+    else {
+        return;
+    };
+    for (name, min, max) in limits {
+        if let Some(prop) = props
+            .get_mut(*name)
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            if *min > 0 {
+                prop.insert("minLength".into(), (*min).into());
+            }
+            prop.insert("maxLength".into(), (*max).into());
+        }
+    }
+}
+
+fn request_limits(schema: &mut Schema) {
+    set_lengths(
+        schema,
+        &[
+            ("service_name", 1, MAX_LABEL_CHARS),
+            ("authority_name", 1, MAX_LABEL_CHARS),
+            ("reference_number", 1, MAX_REFERENCE_CHARS),
+            ("description", 0, MAX_TEXT_CHARS),
+        ],
+    );
+}
+
+fn status_limits(schema: &mut Schema) {
+    set_lengths(schema, &[("note", 0, MAX_TEXT_CHARS)]);
 }
 
 impl Validate for RequestEventContent {
@@ -78,6 +118,7 @@ string_enum! {
 /// `de.amtsbote.g2c.v1.status`: the current processing status.
 #[derive(Clone, Debug, Serialize, Deserialize, EventContent, JsonSchema)]
 #[ruma_event(type = "de.amtsbote.g2c.v1.status", kind = State, state_key_type = EmptyStateKey)]
+#[schemars(transform = status_limits)]
 pub struct StatusEventContent {
     /// The status.
     pub status: Status,

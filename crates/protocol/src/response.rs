@@ -57,9 +57,11 @@ pub struct InquiryAnswerEventContent {
     #[serde(rename = "m.relates_to")]
     pub relates_to: ReferenceRelation,
     /// The answer.
+    #[schemars(length(min = 1, max = crate::limits::MAX_ANSWER_CHARS))]
     pub text: String,
     /// Attachments, only if the inquiry allows them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = crate::limits::MAX_ATTACHMENTS))]
     pub attachments: Vec<FileRef>,
 }
 
@@ -239,6 +241,7 @@ pub struct SubmittedDocument {
     /// The id of the requested document.
     pub document_id: LocalId,
     /// The files, 1 to [`MAX_FILES_PER_DOCUMENT`] (e.g. front and back).
+    #[schemars(length(min = 1, max = crate::limits::MAX_FILES_PER_DOCUMENT))]
     pub files: Vec<FileRef>,
 }
 
@@ -253,6 +256,7 @@ pub struct DocumentsSubmissionEventContent {
     #[serde(rename = "m.relates_to")]
     pub relates_to: ReferenceRelation,
     /// Per requested document, its files; unique document ids.
+    #[schemars(length(min = 1, max = crate::limits::MAX_REQUESTED_DOCUMENTS), extend("uniqueItems" = true))]
     pub documents: Vec<SubmittedDocument>,
 }
 
@@ -372,6 +376,7 @@ pub struct ChoiceSelectionEventContent {
     #[serde(rename = "m.relates_to")]
     pub relates_to: ReferenceRelation,
     /// Selected option ids, unique; exactly one for a `single` choice.
+    #[schemars(length(min = 1, max = crate::limits::MAX_OPTIONS), extend("uniqueItems" = true))]
     pub option_ids: Vec<LocalId>,
 }
 
@@ -461,6 +466,7 @@ pub struct NoticeAcknowledgementEventContent {
     /// SHA-256 of each notice attachment as received and decrypted, in the
     /// notice's order.
     #[serde(default)]
+    #[schemars(length(max = crate::limits::MAX_ATTACHMENTS))]
     pub attachment_sha256: Vec<Sha256Hex>,
 }
 

@@ -24,9 +24,11 @@ pub struct AppointmentSlot {
     /// IANA time zone name of the place, e.g. `Europe/Berlin`.
     pub time_zone: TimeZoneName,
     /// Where: office and room, e.g. `Fischereiamt Berlin, Raum 2.14`.
+    #[schemars(length(min = 1, max = crate::limits::MAX_LABEL_CHARS))]
     pub place: String,
     /// Optional postal address, may span lines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = crate::limits::MAX_LABEL_CHARS))]
     pub address: Option<String>,
 }
 
@@ -83,8 +85,10 @@ pub struct AppointmentOfferEventContent {
     #[serde(flatten)]
     pub meta: PromptMeta,
     /// The message, e.g. "Your fishing permit can be picked up at …".
+    #[schemars(length(min = 1, max = crate::limits::MAX_TEXT_CHARS))]
     pub text: String,
     /// The slots, 1 to [`MAX_SLOTS`], unique ids.
+    #[schemars(length(min = 1, max = crate::limits::MAX_SLOTS))]
     pub slots: Vec<AppointmentSlot>,
     /// Whether the citizen may answer "none of the above".
     #[serde(default)]

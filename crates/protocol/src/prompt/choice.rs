@@ -30,6 +30,7 @@ pub struct ChoiceOption {
     /// Unique within the choice.
     pub id: LocalId,
     /// E.g. "Local pickup".
+    #[schemars(length(min = 1, max = crate::limits::MAX_LABEL_CHARS))]
     pub label: String,
 }
 
@@ -44,10 +45,12 @@ pub struct ChoiceEventContent {
     #[serde(flatten)]
     pub meta: PromptMeta,
     /// The question.
+    #[schemars(length(min = 1, max = crate::limits::MAX_TEXT_CHARS))]
     pub question: String,
     /// `single` or `multiple`.
     pub mode: ChoiceMode,
     /// The options, 2 to [`MAX_OPTIONS`], unique ids.
+    #[schemars(length(min = 2, max = crate::limits::MAX_OPTIONS))]
     pub options: Vec<ChoiceOption>,
 }
 

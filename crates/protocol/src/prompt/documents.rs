@@ -18,13 +18,17 @@ pub struct RequestedDocument {
     /// Unique within the request.
     pub id: LocalId,
     /// E.g. "Copy of your ID card".
+    #[schemars(length(min = 1, max = crate::limits::MAX_LABEL_CHARS))]
     pub title: String,
     /// Details, e.g. "front and back, readable".
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = crate::limits::MAX_TEXT_CHARS))]
     pub description: Option<String>,
     /// Accepted MIME types; the subtype may be `*` (`image/*`).
+    #[schemars(length(min = 1, max = crate::limits::MAX_MIME_TYPES))]
     pub accepted_mimetypes: Vec<MimeType>,
     /// Maximum size of one file in bytes, 1 to [`MAX_FILE_BYTES`](crate::limits::MAX_FILE_BYTES).
+    #[schemars(range(min = 1, max = crate::limits::MAX_FILE_BYTES))]
     pub max_size: u64,
     /// Whether the document must be submitted (`false`: optional).
     #[serde(default = "default_true")]
@@ -75,8 +79,10 @@ pub struct DocumentRequestEventContent {
     #[serde(flatten)]
     pub meta: PromptMeta,
     /// The message.
+    #[schemars(length(min = 1, max = crate::limits::MAX_TEXT_CHARS))]
     pub text: String,
     /// The documents, 1 to [`MAX_REQUESTED_DOCUMENTS`], unique ids.
+    #[schemars(length(min = 1, max = crate::limits::MAX_REQUESTED_DOCUMENTS))]
     pub documents: Vec<RequestedDocument>,
 }
 

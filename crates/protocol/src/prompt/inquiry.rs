@@ -21,6 +21,7 @@ pub struct InquiryEventContent {
     #[serde(flatten)]
     pub meta: PromptMeta,
     /// The question.
+    #[schemars(length(min = 1, max = crate::limits::MAX_TEXT_CHARS))]
     pub question: String,
     /// Whether the answer may carry attachments.
     #[serde(default)]
@@ -28,6 +29,7 @@ pub struct InquiryEventContent {
     /// Maximum answer length in characters (at most
     /// [`MAX_ANSWER_CHARS`], which also applies when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = crate::limits::MAX_ANSWER_CHARS))]
     pub max_answer_length: Option<u32>,
 }
 

@@ -35,11 +35,14 @@ pub struct NoticeEventContent {
     /// `notice` or `decision`.
     pub notice_kind: NoticeKind,
     /// Title, e.g. "Bescheid über die Erteilung eines Fischereischeins".
+    #[schemars(length(min = 1, max = crate::limits::MAX_LABEL_CHARS))]
     pub title: String,
     /// The text.
+    #[schemars(length(min = 1, max = crate::limits::MAX_NOTICE_TEXT_CHARS))]
     pub text: String,
     /// Attached files (e.g. the signed PDF), 0 to [`MAX_ATTACHMENTS`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = crate::limits::MAX_ATTACHMENTS))]
     pub attachments: Vec<FileRef>,
     /// Whether the citizen is asked to acknowledge receipt.
     #[serde(default)]
