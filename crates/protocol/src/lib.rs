@@ -26,6 +26,7 @@ pub mod relation;
 pub mod request;
 pub mod response;
 pub mod schema;
+pub mod state_machine;
 pub mod validate;
 
 pub use error::{ParseError, ValidationError};
