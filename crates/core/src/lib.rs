@@ -7,3 +7,12 @@
 //!
 //! It must not depend on Tauri or any UI toolkit, nor on the card: the eID
 //! login hands it a login token, nothing more.
+//!
+//! # Modules
+//!
+//! - [`keychain`]: secrets (session, store key, recovery key) in the OS
+//!   keychain, never anywhere else.
+
+pub mod keychain;
+
+pub use keychain::{Keychain, KeychainError, SecretString, StoreKey, StoredSession};
