@@ -19,10 +19,12 @@ mod config;
 mod python;
 mod register;
 mod server;
+mod virtual_card;
 
 pub use python::synapse_python;
 pub use register::RegisteredUser;
 pub use server::{Synapse, SynapseOptions};
+pub use virtual_card::{LOCK_FILE, VirtualCard, VirtualCardError};
 
 /// What can go wrong while running a test homeserver.
 #[derive(Debug, thiserror::Error)]
