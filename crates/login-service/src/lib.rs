@@ -9,3 +9,11 @@
 //!
 //! It must not depend on the citizen's app, the Matrix client or Tauri, and
 //! never sees the PIN.
+//!
+//! Features: `server` (default) is the provider; `client` (default) is the
+//! app's side of the relay protocol. The app depends on this crate with
+//! `default-features = false, features = ["client"]`.
+
+pub mod authenticator;
+pub mod pseudonym;
+pub mod relay;

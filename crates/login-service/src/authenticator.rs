@@ -1,0 +1,87 @@
+//! The eID authentication step, as the OpenID Connect side sees it.
+//!
+//! [`EidAuthenticator`] is the seam between the provider and the eID
+//! protocols: sans-I/O, it turns what the app reports after PACE into
+//! batches of command APDUs and, at the end, the card's sector-specific
+//! pseudonym. The real implementation runs Terminal Authentication v2, Chip
+//! Authentication v2 and Restricted Identification (crates/eid); tests use
+//! a stand-in that runs no cryptography at all.
+
+use zeroize::Zeroizing;
+
+use crate::relay::{Hello, SecureMessaging, Start};
+
+/// The card's Restricted Identification result: a stable pseudonym for this
+/// card in the service's sector. Zeroized on drop; `Debug` shows no bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SectorPseudonym(Zeroizing<Vec<u8>>);
+
+impl SectorPseudonym {
+    /// Wraps the pseudonym bytes as the card returned them.
+    pub fn new(bytes: Vec<u8>) -> Self {
+        Self(Zeroizing::new(bytes))
+    }
+
+    /// The pseudonym bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SectorPseudonym {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SectorPseudonym(***)")
+    }
+}
+
+/// What the service wants from the card next.
+#[derive(Debug)]
+pub enum EidStep {
+    /// Send these commands and come back with the responses.
+    Transmit {
+        /// Who protects the commands.
+        secure_messaging: SecureMessaging,
+        /// The command APDUs.
+        commands: Vec<Vec<u8>>,
+    },
+    /// The authentication succeeded.
+    Done(SectorPseudonym),
+}
+
+/// Why an eID authentication failed. Messages are safe to log.
+#[derive(Debug, thiserror::Error)]
+pub enum EidError {
+    /// What the app reported after PACE is unusable (EF.CardAccess, ID_PICC,
+    /// CARs).
+    #[error("unusable PACE result: {0}")]
+    BadStart(String),
+    /// The card answered a command with an error status.
+    #[error("the card refused a command (status {status:04X})")]
+    Card {
+        /// The status word.
+        status: u16,
+    },
+    /// A response did not verify (Chip Authentication token, signature,
+    /// secure messaging MAC, Restricted Identification).
+    #[error("eID authentication failed: {0}")]
+    Verification(String),
+    /// The responses do not match the commands (count, format).
+    #[error("protocol error: {0}")]
+    Protocol(String),
+}
+
+/// One eID authentication in progress: a sans-I/O state machine.
+pub trait EidSession: Send {
+    /// Takes the card's responses to the last batch and says what is next.
+    fn step(&mut self, responses: Vec<Vec<u8>>) -> Result<EidStep, EidError>;
+}
+
+/// The eID service: the terminal's identity and the start of sessions.
+pub trait EidAuthenticator: Send + Sync {
+    /// The terminal certificate, description and CHAT shown before the PIN.
+    fn hello(&self) -> Hello;
+
+    /// Starts a session with what the app reports after PACE and returns it
+    /// with its first step.
+    fn begin(&self, start: &Start) -> Result<(Box<dyn EidSession>, EidStep), EidError>;
+}

@@ -1,0 +1,3 @@
+//! `g2c-login-service`: the eID login service binary (work in progress).
+
+fn main() {}
