@@ -10,10 +10,13 @@
 //! auditable component that touches the card, and nothing else.
 
 pub mod apdu;
+pub mod ca;
 pub mod card_access;
 pub mod crypto;
+pub mod cvc;
 #[cfg(test)]
 mod e2e_tests;
+pub mod ec;
 #[cfg(any(test, feature = "fake-card"))]
 pub mod fake_card;
 pub mod pace;
@@ -21,5 +24,8 @@ pub mod pin;
 pub mod reader;
 pub mod secrets;
 pub mod sm;
+pub mod ta;
+#[cfg(any(test, feature = "fake-card"))]
+pub mod test_pki;
 pub mod tlv;
 pub mod transport;

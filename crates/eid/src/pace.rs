@@ -484,6 +484,27 @@ pub struct PaceOutcome {
     pub car: Option<Vec<u8>>,
     /// The previous certification authority reference (88), if any.
     pub previous_car: Option<Vec<u8>>,
+    /// The PACE curve.
+    pub curve: Curve,
+    /// The card's ephemeral public key (84); Terminal Authentication signs its
+    /// compression as ID_PICC.
+    pub card_ephemeral_key: Vec<u8>,
+}
+
+impl PaceOutcome {
+    /// What the eID service needs for Terminal Authentication (no secrets).
+    pub fn session_info(&self) -> crate::ta::PaceSessionInfo {
+        let reference = |r: &Option<Vec<u8>>| {
+            r.as_deref()
+                .and_then(|b| crate::cvc::CertificateReference::new(b).ok())
+        };
+        crate::ta::PaceSessionInfo {
+            curve: self.curve,
+            card_ephemeral_key: self.card_ephemeral_key.clone(),
+            car: reference(&self.car),
+            previous_car: reference(&self.previous_car),
+        }
+    }
 }
 
 enum State {
@@ -499,6 +520,7 @@ enum State {
     TokenSent {
         keys: SessionKeys,
         expected: [u8; 8],
+        card_key: Vec<u8>,
     },
     Finished,
 }
@@ -664,13 +686,21 @@ impl Pace {
                 let token = auth_token(keys.mac(), &self.params.protocol, card_key)?;
                 let expected = auth_token(keys.mac(), &self.params.protocol, &own_key)?;
                 debug!("PACE: keys agreed, sending authentication token");
-                self.state = State::TokenSent { keys, expected };
+                self.state = State::TokenSent {
+                    keys,
+                    expected,
+                    card_key: card_key.to_vec(),
+                };
                 Ok(PaceStep::Send(general_authenticate(
                     true,
                     &tlv::encode(0x85, &token),
                 )?))
             }
-            State::TokenSent { keys, expected } => {
+            State::TokenSent {
+                keys,
+                expected,
+                card_key,
+            } => {
                 const STEP: &str = "GENERAL AUTHENTICATE (mutual authentication)";
                 debug!(%sw, "PACE: token answered");
                 match sw.status() {
@@ -698,6 +728,8 @@ impl Pace {
                     retries_left: self.retries_left,
                     car: value(0x87),
                     previous_car: value(0x88),
+                    curve: self.params.curve,
+                    card_ephemeral_key: card_key,
                 }))
             }
             State::Init | State::Finished => Err(PaceError::OutOfOrder),
