@@ -12,6 +12,7 @@
 pub mod apdu;
 pub mod ca;
 pub mod card_access;
+pub mod card_security;
 pub mod crypto;
 pub mod cvc;
 #[cfg(test)]
@@ -22,6 +23,7 @@ pub mod fake_card;
 pub mod pace;
 pub mod pin;
 pub mod reader;
+pub mod ri;
 pub mod secrets;
 pub mod sm;
 pub mod ta;
