@@ -1,0 +1,6 @@
+// The names of every command the app registers, in one place: the build
+// script includes this file to generate one `allow-<name>` permission per
+// command, the app checks its handler against it, and a test checks that
+// ui/src/ipc/commands.ts wraps exactly these.
+/// Every IPC command of the app, by its wire name.
+pub const COMMAND_NAMES: &[&str] = &["app_info"];

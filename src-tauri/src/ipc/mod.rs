@@ -1,0 +1,13 @@
+//! The typed contract between the Rust side and ui/.
+//!
+//! Every type that crosses the IPC boundary derives `ts_rs::TS`; `cargo test`
+//! writes their TypeScript twins to `ui/src/ipc/bindings/`, and CI fails when
+//! the committed bindings differ from what the Rust types say. Commands are
+//! the UI's intents (typed arguments in, typed results out); events carry
+//! state from Rust to the UI. Nothing here holds a secret.
+
+mod command_names;
+mod types;
+
+pub use command_names::COMMAND_NAMES;
+pub use types::{AppInfo, CommandError};

@@ -1,0 +1,32 @@
+// Message catalogues and the current language. German is the default;
+// English is a switch the citizen makes, remembered on this computer.
+import { de, type MessageKey } from "./de.ts";
+import { en } from "./en.ts";
+
+export type Locale = "de" | "en";
+
+const catalogues: Record<Locale, Record<MessageKey, string>> = { de, en };
+const STORAGE_KEY = "amtsbote.locale";
+
+let current: Locale = readStoredLocale();
+
+function readStoredLocale(): Locale {
+  const stored = globalThis.localStorage?.getItem(STORAGE_KEY);
+  return stored === "en" ? "en" : "de";
+}
+
+export function locale(): Locale {
+  return current;
+}
+
+export function setLocale(next: Locale): void {
+  current = next;
+  globalThis.localStorage?.setItem(STORAGE_KEY, next);
+  document.documentElement.lang = next;
+}
+
+/** The message for `key` in the current language, with `{name}` filled in. */
+export function t(key: MessageKey, values: Record<string, string> = {}): string {
+  const template = catalogues[current][key];
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
+}
