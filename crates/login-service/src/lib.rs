@@ -15,5 +15,25 @@
 //! `default-features = false, features = ["client"]`.
 
 pub mod authenticator;
+#[cfg(feature = "client")]
+pub mod client;
+#[cfg(feature = "server")]
+pub mod clock;
+#[cfg(feature = "server")]
+pub mod config;
+#[cfg(feature = "server")]
+pub mod http;
+#[cfg(feature = "server")]
+pub mod pkce;
+#[cfg(feature = "server")]
+pub mod provider;
 pub mod pseudonym;
 pub mod relay;
+#[cfg(feature = "server")]
+pub mod server;
+#[cfg(feature = "server")]
+pub mod signing;
+#[cfg(all(test, feature = "server", feature = "client"))]
+mod sso_tests;
+#[cfg(all(test, feature = "server"))]
+mod test_support;

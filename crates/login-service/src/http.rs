@@ -1,0 +1,316 @@
+//! The HTTP surface (axum 0.8): discovery, `/authorize`, the relay
+//! endpoint, `/token`, `/userinfo`, `/jwks`, all below the issuer's path.
+//!
+//! Handlers only translate between HTTP and [`Provider`]. Nothing here logs
+//! request URLs or bodies: they carry codes, session ids and card data.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use zeroize::Zeroizing;
+
+use crate::provider::{AuthorizeError, AuthorizeParams, ClientCredentials, Provider, TokenRequest};
+use crate::relay::{self, ClientMessage, RelayError, RelayErrorCode, ServiceBody, ServiceMessage};
+
+/// Upper bound for any request, start to end.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Largest form body for `/token`.
+const MAX_FORM_BYTES: usize = 16 * 1024;
+
+/// The router, nested below the issuer URL's path.
+pub fn router(provider: Arc<Provider>) -> Router {
+    let base = url::Url::parse(provider.issuer())
+        .map(|u| u.path().trim_end_matches('/').to_owned())
+        .unwrap_or_default();
+    let routes = Router::new()
+        .route("/.well-known/openid-configuration", get(discovery))
+        .route("/authorize", get(authorize))
+        .route(
+            "/relay/v1/{session}",
+            post(relay_message).layer(DefaultBodyLimit::max(relay::MAX_MESSAGE_BYTES)),
+        )
+        .route(
+            "/token",
+            post(token).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
+        )
+        .route("/userinfo", get(userinfo).post(userinfo))
+        .route("/jwks", get(jwks))
+        .with_state(provider)
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ));
+    if base.is_empty() {
+        routes
+    } else {
+        Router::new().nest(&base, routes)
+    }
+}
+
+fn no_store(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// Parses `application/x-www-form-urlencoded` text, refusing repeated keys
+/// (RFC 6749 3.1, 3.2).
+fn parse_form(text: &str) -> Option<HashMap<String, String>> {
+    let mut map = HashMap::new();
+    for (key, value) in url::form_urlencoded::parse(text.as_bytes()) {
+        if map.insert(key.into_owned(), value.into_owned()).is_some() {
+            return None;
+        }
+    }
+    Some(map)
+}
+
+async fn discovery(State(provider): State<Arc<Provider>>) -> Response {
+    axum::Json(provider.discovery()).into_response()
+}
+
+async fn jwks(State(provider): State<Arc<Provider>>) -> Response {
+    axum::Json(provider.jwks()).into_response()
+}
+
+fn error_page(status: StatusCode, text: &str) -> Response {
+    let page = format!(
+        "<!doctype html><meta charset=utf-8><title>Anmeldung nicht möglich</title><p>{text}</p>"
+    );
+    let mut response = (status, Html(page)).into_response();
+    set_page_headers(response.headers_mut());
+    no_store(response)
+}
+
+fn set_page_headers(headers: &mut HeaderMap) {
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+async fn authorize(
+    State(provider): State<Arc<Provider>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let Some(map) = parse_form(query.as_deref().unwrap_or_default()) else {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "Ungültige Anfrage (doppelte Parameter).",
+        );
+    };
+    let take = |key: &str| map.get(key).cloned();
+    let params = AuthorizeParams {
+        response_type: take("response_type"),
+        client_id: take("client_id"),
+        redirect_uri: take("redirect_uri"),
+        scope: take("scope"),
+        state: take("state"),
+        nonce: take("nonce"),
+        code_challenge: take("code_challenge"),
+        code_challenge_method: take("code_challenge_method"),
+        response_mode: take("response_mode"),
+    };
+    let join = match provider.authorize(&params) {
+        Ok(join) => join,
+        Err(AuthorizeError::UntrustedRedirect) => {
+            return error_page(
+                StatusCode::BAD_REQUEST,
+                "Unbekannter Dienst oder nicht registrierte Rücksprungadresse.",
+            );
+        }
+        Err(AuthorizeError::Redirect { redirect_to, .. }) => {
+            return no_store(Redirect::to(&redirect_to).into_response());
+        }
+        Err(AuthorizeError::Busy) => {
+            return error_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Bitte später erneut versuchen.",
+            );
+        }
+    };
+    let wants_json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    if wants_json {
+        return no_store(axum::Json(join).into_response());
+    }
+    let relay_url = escape(&join.relay_url);
+    let page = format!(
+        "<!doctype html><meta charset=utf-8><title>Anmelden mit dem Personalausweis</title>\
+         <h1>Anmelden mit dem Personalausweis</h1>\
+         <p>Öffnen Sie diese Anmeldung in der Amtsbote-App. Die App verbindet sich mit:</p>\
+         <p><a id=\"eid-relay\" rel=\"eid-relay\" href=\"{relay_url}\">{relay_url}</a></p>"
+    );
+    let mut response = Html(page).into_response();
+    set_page_headers(response.headers_mut());
+    no_store(response)
+}
+
+fn relay_response(result: Result<ServiceBody, RelayError>) -> Response {
+    let (status, body) = match result {
+        Ok(body) => (StatusCode::OK, body),
+        Err(error) => (
+            StatusCode::from_u16(error.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
+            ServiceBody::Error(error),
+        ),
+    };
+    no_store((status, axum::Json(ServiceMessage::new(body))).into_response())
+}
+
+async fn relay_message(
+    State(provider): State<Arc<Provider>>,
+    Path(session): Path<String>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    let Ok(body) = body else {
+        return relay_response(Err(RelayError::new(
+            RelayErrorCode::TooLarge,
+            "message too large",
+        )));
+    };
+    let message = match ClientMessage::parse(&body) {
+        Ok(message) => message,
+        Err(error) => return relay_response(Err(error)),
+    };
+    relay_response(provider.relay(&session, message.body))
+}
+
+fn token_error(error: crate::provider::TokenError, basic: bool) -> Response {
+    let status = match error.error {
+        "invalid_client" => StatusCode::UNAUTHORIZED,
+        "server_error" => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    let body = serde_json::json!({ "error": error.error, "error_description": error.description });
+    let mut response = (status, axum::Json(body)).into_response();
+    if status == StatusCode::UNAUTHORIZED && basic {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"token\""),
+        );
+    }
+    no_store(response)
+}
+
+/// Decodes `Authorization: Basic` per RFC 6749 2.3.1 (form-encoded parts).
+fn basic_credentials(headers: &HeaderMap) -> Option<Option<ClientCredentials>> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let Some(encoded) = value.strip_prefix("Basic ") else {
+        return Some(None);
+    };
+    let decoded = Zeroizing::new(
+        data_encoding::BASE64
+            .decode(encoded.trim().as_bytes())
+            .ok()?,
+    );
+    let text = std::str::from_utf8(&decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    let unescape = |s: &str| -> String {
+        url::form_urlencoded::parse(format!("x={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    Some(Some(ClientCredentials {
+        client_id: unescape(id),
+        client_secret: Zeroizing::new(unescape(secret)),
+    }))
+}
+
+async fn token(
+    State(provider): State<Arc<Provider>>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    let invalid_request = |why| {
+        token_error(
+            crate::provider::TokenError {
+                error: "invalid_request",
+                description: why,
+            },
+            false,
+        )
+    };
+    let Ok(body) = body else {
+        return invalid_request("body too large");
+    };
+    let Some(mut form) = std::str::from_utf8(&body).ok().and_then(parse_form) else {
+        return invalid_request("malformed or repeated parameters");
+    };
+    let form_secret = form.remove("client_secret").map(Zeroizing::new);
+    let form_id = form.remove("client_id");
+    let basic = headers.contains_key(header::AUTHORIZATION);
+    let client = match (basic_credentials(&headers), form_secret) {
+        (Some(Some(_)), Some(_)) => {
+            return invalid_request("use exactly one client authentication method");
+        }
+        (Some(Some(credentials)), None) => {
+            if form_id
+                .as_ref()
+                .is_some_and(|id| *id != credentials.client_id)
+            {
+                return invalid_request("client_id does not match the credentials");
+            }
+            Some(credentials)
+        }
+        (Some(None), _) => None,
+        (None, Some(secret)) => form_id.map(|client_id| ClientCredentials {
+            client_id,
+            client_secret: secret,
+        }),
+        (None, None) => None,
+    };
+    let request = TokenRequest {
+        grant_type: form.remove("grant_type"),
+        code: form.remove("code"),
+        redirect_uri: form.remove("redirect_uri"),
+        code_verifier: form.remove("code_verifier"),
+        client,
+    };
+    match provider.token(&request) {
+        Ok(response) => no_store(axum::Json(response).into_response()),
+        Err(error) => token_error(error, basic),
+    }
+}
+
+async fn userinfo(State(provider): State<Arc<Provider>>, headers: HeaderMap) -> Response {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match token.and_then(|t| provider.userinfo(t.trim())) {
+        Some(info) => no_store(axum::Json(info).into_response()),
+        None => {
+            let mut response = StatusCode::UNAUTHORIZED.into_response();
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer error=\"invalid_token\""),
+            );
+            response
+        }
+    }
+}
