@@ -7,7 +7,7 @@
 //! are 256-bit random values and never logged.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq as _;
@@ -213,7 +213,7 @@ impl State {
 /// The provider: registered clients, signing key, eID authenticator, state.
 pub struct Provider {
     issuer: String,
-    clients: HashMap<String, ClientConfig>,
+    clients: RwLock<HashMap<String, ClientConfig>>,
     lifetimes: Lifetimes,
     signing_key: SigningKey,
     eid: Arc<dyn EidAuthenticator>,
@@ -225,7 +225,6 @@ impl std::fmt::Debug for Provider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Provider")
             .field("issuer", &self.issuer)
-            .field("clients", &self.clients.keys().collect::<Vec<_>>())
             .finish_non_exhaustive()
     }
 }
@@ -265,16 +264,38 @@ impl Provider {
         validate_clients(&clients)?;
         Ok(Self {
             issuer: issuer.trim_end_matches('/').to_owned(),
-            clients: clients
-                .into_iter()
-                .map(|c| (c.client_id.clone(), c))
-                .collect(),
+            clients: RwLock::new(
+                clients
+                    .into_iter()
+                    .map(|c| (c.client_id.clone(), c))
+                    .collect(),
+            ),
             lifetimes,
             signing_key,
             eid,
             clock,
             state: Mutex::new(State::default()),
         })
+    }
+
+    /// Replaces the registered clients (configuration reload). Codes and
+    /// sessions already issued stay bound to the client they were issued to.
+    pub fn set_clients(&self, clients: Vec<ClientConfig>) -> Result<(), ConfigError> {
+        validate_clients(&clients)?;
+        let map = clients
+            .into_iter()
+            .map(|c| (c.client_id.clone(), c))
+            .collect();
+        *self.clients.write().unwrap_or_else(|e| e.into_inner()) = map;
+        Ok(())
+    }
+
+    fn client(&self, client_id: &str) -> Option<ClientConfig> {
+        self.clients
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(client_id)
+            .cloned()
     }
 
     /// The issuer URL without a trailing slash.
@@ -321,7 +342,7 @@ impl Provider {
         let client = params
             .client_id
             .as_deref()
-            .and_then(|id| self.clients.get(id))
+            .and_then(|id| self.client(id))
             .ok_or(AuthorizeError::UntrustedRedirect)?;
         let redirect_uri = params
             .redirect_uri
@@ -549,13 +570,10 @@ impl Provider {
     fn authenticate_client(
         &self,
         credentials: Option<&ClientCredentials>,
-    ) -> Result<&ClientConfig, TokenError> {
+    ) -> Result<ClientConfig, TokenError> {
         let invalid = || TokenError::new("invalid_client", "client authentication failed");
         let credentials = credentials.ok_or_else(invalid)?;
-        let client = self
-            .clients
-            .get(&credentials.client_id)
-            .ok_or_else(invalid)?;
+        let client = self.client(&credentials.client_id).ok_or_else(invalid)?;
         let matches: bool = client
             .client_secret
             .as_bytes()
