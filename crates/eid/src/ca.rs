@@ -216,6 +216,40 @@ impl ChipAuthentication {
         Ok(CommandApdu::new(0x00, 0x22, 0x41, 0xA4).with_data(data)?)
     }
 
+    /// MSE:Set AT and GENERAL AUTHENTICATE for one relay batch.
+    pub fn start_batch(&mut self) -> Result<Vec<CommandApdu>, CaError> {
+        let mse = self.start()?;
+        match self.on_response(&ResponseApdu::new(Vec::new(), StatusWord::SUCCESS))? {
+            CaStep::Send(ga) => Ok(vec![mse, ga]),
+            CaStep::Done(_) => Err(CaError::OutOfOrder),
+        }
+    }
+
+    /// The two responses to [`ChipAuthentication::start_batch`].
+    pub fn on_batch(&mut self, responses: &[ResponseApdu]) -> Result<CaOutcome, CaError> {
+        let [mse, ga] = responses else {
+            self.state = State::Finished;
+            return Err(match responses.first() {
+                Some(r) if !r.sw().is_success() => CaError::Card {
+                    step: "MSE:Set AT (CA)",
+                    sw: r.sw(),
+                },
+                _ => CaError::OutOfOrder,
+            });
+        };
+        if !mse.sw().is_success() {
+            self.state = State::Finished;
+            return Err(CaError::Card {
+                step: "MSE:Set AT (CA)",
+                sw: mse.sw(),
+            });
+        }
+        match self.on_response(ga)? {
+            CaStep::Done(o) => Ok(o),
+            CaStep::Send(_) => Err(CaError::OutOfOrder),
+        }
+    }
+
     /// Consumes the response to the last command.
     pub fn on_response(&mut self, resp: &ResponseApdu) -> Result<CaStep, CaError> {
         let state = std::mem::replace(&mut self.state, State::Finished);

@@ -441,3 +441,240 @@ fn logs_of_a_full_run_contain_no_secrets() {
         assert!(!logs.contains(&format!("{:?}", key)), "key bytes leaked");
     }
 }
+
+mod eac {
+    use super::*;
+    use crate::card_security::CardSecurityError;
+    use crate::cvc::AccessRight;
+    use crate::eac::{
+        Batch, EacConfig, EacError, EacSession, EacStep, PassiveAuthentication, Protection,
+    };
+    use crate::fake_card::FakeEac;
+    use crate::relay::{ClientRelay, RelayError};
+    use crate::ri::SectorPseudonym;
+    use crate::test_pki::{CardSecurityFixture, TestKey, TestPki};
+
+    struct World {
+        pki: TestPki,
+        chip: CardSecurityFixture,
+        sector: TestKey,
+    }
+
+    fn world() -> World {
+        World {
+            pki: TestPki::generate(Curve::BrainpoolP256r1),
+            chip: CardSecurityFixture::generate(Curve::BrainpoolP256r1),
+            sector: TestKey::generate(Curve::BrainpoolP256r1),
+        }
+    }
+
+    fn config(w: &World, trust: Vec<x509_cert::Certificate>) -> EacConfig {
+        EacConfig {
+            chain: w.pki.chain(),
+            terminal_key: w.pki.terminal_key(),
+            auxiliary_data: None,
+            sector_public_key: w.sector.public.clone(),
+            passive_authentication: PassiveAuthentication::TrustList(trust),
+        }
+    }
+
+    /// Client: PACE with the PIN and `chat`; service: TA → CA → RI through the relay.
+    fn login(
+        w: &World,
+        card: &mut FakeCard,
+        chat: &crate::cvc::Chat,
+        config: EacConfig,
+    ) -> Result<SectorPseudonym, EacError> {
+        let card_access = read_card_access(card);
+        let params = PaceParameters::select(&SecurityInfos::parse(&card_access).unwrap()).unwrap();
+        let pin = pin();
+        let outcome = pace::establish(
+            card,
+            Pace::new(&params, Password::Pin(&pin), Some(&chat.to_tlv())).unwrap(),
+        )
+        .unwrap();
+        let info = outcome.session_info();
+        assert_eq!(info.id_picc.len(), 32);
+        let mut relay = ClientRelay::new(card, outcome.keys);
+        let (mut session, mut batch) = EacSession::begin(config, &info, &card_access)?;
+        let _ = w;
+        let mut protections = Vec::new();
+        loop {
+            protections.push(batch.protection);
+            let responses = relay.run(&batch).unwrap();
+            match session.step(&responses)? {
+                EacStep::Transmit(b) => batch = b,
+                EacStep::Done(result) => {
+                    assert_eq!(&result.terminal, w.pki.terminal.chr());
+                    assert_eq!(
+                        protections,
+                        [
+                            Protection::Client,
+                            Protection::Client,
+                            Protection::Client,
+                            Protection::Service,
+                            Protection::Service
+                        ]
+                    );
+                    return Ok(result.pseudonym);
+                }
+            }
+        }
+    }
+
+    fn expected_pseudonym(w: &World, sector: &TestKey) -> Vec<u8> {
+        use sha2::Digest;
+        let shared = crate::ec::ecdh(
+            Curve::BrainpoolP256r1,
+            w.chip.ri_key.secret(),
+            &sector.public,
+        )
+        .unwrap();
+        sha2::Sha256::digest(shared.as_slice()).to_vec()
+    }
+
+    fn eac_card(w: &World) -> FakeCard {
+        FakeCard::with_eac(PIN, CAN, PUK, FakeEac::from_fixture(&w.pki, &w.chip))
+    }
+
+    #[test]
+    fn pace_ta_ca_ri_through_the_relay() {
+        let w = world();
+        let mut card = eac_card(&w);
+        let chat = w.pki.terminal.body.chat.clone();
+        let p1 = login(
+            &w,
+            &mut card,
+            &chat,
+            config(&w, vec![w.chip.csca_certificate()]),
+        )
+        .unwrap();
+        assert_eq!(p1.as_bytes(), expected_pseudonym(&w, &w.sector).as_slice());
+        assert_eq!(p1.to_string().len(), 64);
+        // Same card, same sector, new session: the same pseudonym.
+        let p2 = login(
+            &w,
+            &mut card,
+            &chat,
+            config(&w, vec![w.chip.csca_certificate()]),
+        )
+        .unwrap();
+        assert_eq!(p1, p2);
+        // Another sector: another pseudonym.
+        let mut other = config(&w, vec![w.chip.csca_certificate()]);
+        let sector2 = TestKey::generate(Curve::BrainpoolP256r1);
+        other.sector_public_key = sector2.public.clone();
+        let p3 = login(&w, &mut card, &chat, other).unwrap();
+        assert_ne!(p1, p3);
+        assert_eq!(p3.as_bytes(), expected_pseudonym(&w, &sector2).as_slice());
+    }
+
+    #[test]
+    fn untrusted_document_signer_is_refused() {
+        let w = world();
+        let mut card = eac_card(&w);
+        let chat = w.pki.terminal.body.chat.clone();
+        let stranger = CardSecurityFixture::generate(Curve::BrainpoolP256r1);
+        let err = login(
+            &w,
+            &mut card,
+            &chat,
+            config(&w, vec![stranger.csca_certificate()]),
+        )
+        .unwrap_err();
+        assert!(matches!(
+            err,
+            EacError::CardSecurity(CardSecurityError::UntrustedSigner)
+        ));
+    }
+
+    #[test]
+    fn wrong_terminal_key_fails_ta() {
+        let w = world();
+        let mut card = eac_card(&w);
+        let chat = w.pki.terminal.body.chat.clone();
+        let mut cfg = config(&w, vec![w.chip.csca_certificate()]);
+        let impostor = TestKey::generate(Curve::BrainpoolP256r1);
+        cfg.terminal_key = crate::ta::TerminalKey::new(
+            Curve::BrainpoolP256r1,
+            crate::cvc::ID_TA_ECDSA_SHA_256,
+            impostor.secret(),
+        )
+        .unwrap();
+        let err = login(&w, &mut card, &chat, cfg).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                EacError::Ta(crate::ta::TaError::Card {
+                    step: "EXTERNAL AUTHENTICATE",
+                    ..
+                })
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn chat_without_restricted_identification_refuses_ri() {
+        let w = world();
+        let mut card = eac_card(&w);
+        let chat = w
+            .pki
+            .terminal
+            .body
+            .chat
+            .restrict_to(&[AccessRight::AgeVerification]);
+        let err = login(
+            &w,
+            &mut card,
+            &chat,
+            config(&w, vec![w.chip.csca_certificate()]),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, EacError::Ri(crate::ri::RiError::Card { sw, .. }) if sw.0 == 0x6982),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn relay_refuses_other_commands_in_the_pace_channel() {
+        let w = world();
+        let mut card = eac_card(&w);
+        let card_access = read_card_access(&mut card);
+        let params = PaceParameters::select(&SecurityInfos::parse(&card_access).unwrap()).unwrap();
+        let pin = pin();
+        let outcome = pace::establish(
+            &mut card,
+            Pace::new(&params, Password::Pin(&pin), None).unwrap(),
+        )
+        .unwrap();
+        let mut relay = ClientRelay::new(&mut card, outcome.keys);
+        // CHANGE REFERENCE DATA (new PIN) is not relayed.
+        let batch = Batch {
+            protection: Protection::Client,
+            commands: vec![
+                CommandApdu::new(0, 0x2C, 0x02, 0x03)
+                    .with_data(b"000000".to_vec())
+                    .unwrap()
+                    .to_bytes(),
+            ],
+        };
+        assert!(matches!(
+            relay.run(&batch),
+            Err(RelayError::Forbidden(0x2C))
+        ));
+        // After a service-protected batch the PACE channel is gone.
+        let raw = Batch {
+            protection: Protection::Service,
+            commands: vec![vec![0x00, 0xA4, 0x00, 0x00]],
+        };
+        relay.run(&raw).unwrap();
+        let read = Batch {
+            protection: Protection::Client,
+            commands: vec![vec![0x00, 0xB0, 0x9C, 0x00, 0x00]],
+        };
+        assert!(matches!(relay.run(&read), Err(RelayError::ChannelClosed)));
+        assert!(card.pin_is(PIN));
+    }
+}

@@ -11,6 +11,7 @@
 
 use crate::apdu::{CommandApdu, ResponseApdu, StatusWord};
 use crate::crypto::{self, KeySize};
+use crate::cvc::{AccessRight, Chat, CvCertificate, CvDate, CvPublicKey, Role, TrustAnchor};
 use crate::pace::{Curve, GenericMapping, PaceParameters, PasswordKind, auth_token, new_mapping};
 use crate::sm::{SecureMessaging, SessionKeys};
 use crate::tlv;
@@ -54,8 +55,91 @@ const SW_OK: StatusWord = StatusWord(0x9000);
 const ECDH_GM_AES_128: der::asn1::ObjectIdentifier =
     der::asn1::ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.4.2.2");
 
+/// The card side of EAC: trusted CVCA, date, CA and RI keys, EF.CardSecurity.
+pub struct FakeEac {
+    /// The CVCA the card trusts.
+    pub trust_anchor: TrustAnchor,
+    /// The card's current date for certificate expiry.
+    pub today: CvDate,
+    /// The CA key pair's curve.
+    pub ca_curve: Curve,
+    /// The static CA private key.
+    pub ca_secret: Zeroizing<Vec<u8>>,
+    /// The RI private key (key reference 0x84).
+    pub ri_secret: Zeroizing<Vec<u8>>,
+    /// EF.CardAccess (replaces the PACE-only one).
+    pub card_access: Vec<u8>,
+    /// EF.CardSecurity.
+    pub card_security: Vec<u8>,
+}
+
+impl std::fmt::Debug for FakeEac {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeEac").finish_non_exhaustive()
+    }
+}
+
+impl FakeEac {
+    /// From a test PKI (trusted CVCA) and chip fixture; the card's date is 2026-06-01.
+    pub fn from_fixture(
+        pki: &crate::test_pki::TestPki,
+        chip: &crate::test_pki::CardSecurityFixture,
+    ) -> Self {
+        Self {
+            trust_anchor: TrustAnchor::from_certificate(&pki.cvca)
+                .unwrap_or_else(|e| unreachable!("test CVCA: {e}")),
+            today: CvDate {
+                year: 2026,
+                month: 6,
+                day: 1,
+            },
+            ca_curve: chip.ca_key.curve,
+            ca_secret: Zeroizing::new(chip.ca_key.secret().to_vec()),
+            ri_secret: Zeroizing::new(chip.ri_key.secret().to_vec()),
+            card_access: chip.card_access.clone(),
+            card_security: chip.ef_card_security.clone(),
+        }
+    }
+}
+
+/// A certificate the card imported with PSO:Verify Certificate.
+#[derive(Clone)]
+struct Imported {
+    chr: crate::cvc::CertificateReference,
+    key: CvPublicKey,
+    curve: Curve,
+    chat: Chat,
+    role: Role,
+}
+
+#[derive(Default)]
+struct EacState {
+    imported: Vec<Imported>,
+    selected: Option<Imported>,
+    terminal: Option<Imported>,
+    comp_ephemeral: Option<Vec<u8>>,
+    aux: Option<Vec<u8>>,
+    challenge: Option<[u8; 8]>,
+    ta_chat: Option<Chat>,
+    ca_done: bool,
+    ga: GaMode,
+}
+
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+enum GaMode {
+    #[default]
+    Pace,
+    Ca,
+    Ri,
+}
+
 /// The fake card. Its secrets are plain test values.
 pub struct FakeCard {
+    eac: Option<FakeEac>,
+    eac_state: EacState,
+    pace_ephemeral: Option<Vec<u8>>,
+    pace_chat: Option<Chat>,
+    pending_sm: Option<SecureMessaging>,
     params: PaceParameters,
     card_access: Vec<u8>,
     pin: Zeroizing<Vec<u8>>,
@@ -106,6 +190,11 @@ impl FakeCard {
     /// A card running PACE with other parameters.
     pub fn with_parameters(params: PaceParameters, pin: &str, can: &str, puk: &str) -> Self {
         Self {
+            eac: None,
+            eac_state: EacState::default(),
+            pace_ephemeral: None,
+            pace_chat: None,
+            pending_sm: None,
             card_access: card_access_for(&params),
             params,
             pin: Zeroizing::new(pin.as_bytes().to_vec()),
@@ -122,6 +211,14 @@ impl FakeCard {
             exchanges: 0,
             removed: false,
         }
+    }
+
+    /// A brainpoolP256r1 card that also runs TA, CA and RI.
+    pub fn with_eac(pin: &str, can: &str, puk: &str, eac: FakeEac) -> Self {
+        let mut card = Self::new(pin, can, puk);
+        card.card_access = eac.card_access.clone();
+        card.eac = Some(eac);
+        card
     }
 
     /// Sets the PIN retry counter (3 operational, 1 suspended, 0 blocked).
@@ -159,6 +256,9 @@ impl FakeCard {
     }
 
     fn reset_session(&mut self) {
+        self.eac_state = EacState::default();
+        self.pace_ephemeral = None;
+        self.pace_chat = None;
         self.pace = None;
         self.sm = None;
         self.authenticated = None;
@@ -190,8 +290,11 @@ impl FakeCard {
             };
             let resp = self.handle(&plain, true);
             let protected = sm.card_protect_response(&resp, plain.ins() & 1 == 1);
-            // A new PACE inside SM replaces the channel after its last step.
-            if self.sm.is_none() {
+            if let Some(new) = self.pending_sm.take() {
+                // Chip Authentication: new keys after this response.
+                self.sm = Some(new);
+            } else if self.sm.is_none() {
+                // A new PACE inside SM replaces the channel after its last step.
                 self.sm = Some(sm);
             }
             return protected.unwrap_or_else(|_| ResponseApdu::new(vec![], StatusWord(0x6F00)));
@@ -199,6 +302,7 @@ impl FakeCard {
         // A plain command ends any secure channel (the CAN stays authenticated).
         self.sm = None;
         self.authenticated = None;
+        self.eac_state = EacState::default();
         self.handle(&cmd, false)
     }
 
@@ -220,8 +324,42 @@ impl FakeCard {
                 };
                 ResponseApdu::new(data, StatusWord(status))
             }
-            (0x22, 0xC1, 0xA4) => self.mse_set_at(cmd),
+            (0xB0, 0x9D, 0) if secure && self.eac.is_some() => {
+                if self.eac_state.ta_chat.is_none() {
+                    return sw(0x6982);
+                }
+                let file = self
+                    .eac
+                    .as_ref()
+                    .map(|e| e.card_security.clone())
+                    .unwrap_or_default();
+                let n = cmd.le().unwrap_or(256).min(file.len());
+                ResponseApdu::new(
+                    file.get(..n).unwrap_or_default().to_vec(),
+                    StatusWord(0x9000),
+                )
+            }
+            (0x22, 0xC1, 0xA4) => {
+                self.eac_state.ga = GaMode::Pace;
+                self.mse_set_at(cmd)
+            }
+            (0x86, 0x00, 0x00) if self.eac_state.ga != GaMode::Pace => {
+                self.eac_general_authenticate(cmd)
+            }
             (0x86, 0x00, 0x00) => self.general_authenticate(cmd),
+            (0x22, 0x81, 0xB6) if secure => self.set_dst(cmd),
+            (0x2A, 0x00, 0xBE) if secure => self.verify_certificate(cmd),
+            (0x22, 0x81, 0xA4) if secure => self.ta_set_at(cmd),
+            (0x84, 0x00, 0x00) if secure => {
+                let mut r = [0u8; 8];
+                if getrandom::fill(&mut r).is_err() {
+                    return sw(0x6F00);
+                }
+                self.eac_state.challenge = Some(r);
+                ResponseApdu::new(r.to_vec(), SW_OK)
+            }
+            (0x82, 0x00, 0x00) if secure => self.external_authenticate(cmd),
+            (0x22, 0x41, 0xA4) if secure => self.ca_ri_set_at(cmd),
             (0x20, 0x00, 0x03) => match self.pin_retries {
                 3 if self.authenticated == Some(PasswordKind::Pin) => sw(0x9000),
                 n => sw(0x63C0 | u16::from(n)),
@@ -277,6 +415,7 @@ impl FakeCard {
             return sw(0x6F00);
         };
         let password_key = crypto::kdf(password, crypto::KDF_PI, self.params.key_size);
+        self.pace_chat = tlv::find(&objs, 0x7F4C).and_then(|t| Chat::parse(t.raw).ok());
         self.pace = Some(CardPace {
             kind,
             password_key,
@@ -387,9 +526,214 @@ impl FakeCard {
                 let card_token = auth_token(keys.mac(), &self.params.protocol, &terminal)
                     .map_err(|_| 0x6F00u16)?;
                 self.authenticated = Some(pace.kind);
+                self.eac_state = EacState::default();
+                self.pace_ephemeral = Some(own);
                 self.sm = Some(SecureMessaging::new(keys));
                 Ok((reply(0x86, &card_token), false))
             }
+        }
+    }
+
+    fn set_dst(&mut self, cmd: &CommandApdu) -> ResponseApdu {
+        let Some(eac) = &self.eac else {
+            return ResponseApdu::new(vec![], StatusWord(0x6D00));
+        };
+        let Ok(objs) = tlv::parse_all(cmd.data()) else {
+            return ResponseApdu::new(vec![], StatusWord(0x6A80));
+        };
+        let Some(car) = tlv::find(&objs, 0x83) else {
+            return ResponseApdu::new(vec![], StatusWord(0x6A80));
+        };
+        let anchor = Imported {
+            chr: eac.trust_anchor.chr.clone(),
+            key: eac.trust_anchor.key.clone(),
+            curve: eac.trust_anchor.curve,
+            chat: eac.trust_anchor.chat.clone(),
+            role: Role::Cvca,
+        };
+        let found = std::iter::once(anchor)
+            .chain(self.eac_state.imported.iter().cloned())
+            .find(|i| i.chr.as_bytes() == car.value);
+        match found {
+            Some(i) => {
+                self.eac_state.selected = Some(i);
+                ResponseApdu::new(vec![], SW_OK)
+            }
+            None => ResponseApdu::new(vec![], StatusWord(0x6A88)),
+        }
+    }
+
+    fn verify_certificate(&mut self, cmd: &CommandApdu) -> ResponseApdu {
+        let sw = |v| ResponseApdu::new(vec![], StatusWord(v));
+        let (Some(eac), Some(issuer)) = (&self.eac, self.eac_state.selected.clone()) else {
+            return sw(0x6985);
+        };
+        let Ok(cert) = CvCertificate::parse(&tlv::encode(0x7F21, cmd.data())) else {
+            return sw(0x6A80);
+        };
+        let b = &cert.body;
+        if b.car != issuer.chr || cert.verify_signature(&issuer.key, issuer.curve).is_err() {
+            return sw(0x6300);
+        }
+        let role_ok = match issuer.role {
+            Role::Cvca => true,
+            Role::DvOfficialDomestic | Role::DvNonOfficialForeign => b.chat.role == Role::Terminal,
+            Role::Terminal => false,
+        };
+        if !role_ok || (b.chat.role != Role::Cvca && b.expiry < eac.today) {
+            return sw(0x6300);
+        }
+        let curve = b.public_key.curve.unwrap_or(issuer.curve);
+        self.eac_state.imported.push(Imported {
+            chr: b.chr.clone(),
+            key: b.public_key.clone(),
+            curve,
+            chat: b.chat.intersect(&issuer.chat),
+            role: b.chat.role,
+        });
+        sw(0x9000)
+    }
+
+    fn ta_set_at(&mut self, cmd: &CommandApdu) -> ResponseApdu {
+        let sw = |v| ResponseApdu::new(vec![], StatusWord(v));
+        let Ok(objs) = tlv::parse_all(cmd.data()) else {
+            return sw(0x6A80);
+        };
+        let (Some(chr), Some(comp)) = (tlv::find(&objs, 0x83), tlv::find(&objs, 0x91)) else {
+            return sw(0x6A80);
+        };
+        let terminal = self
+            .eac_state
+            .imported
+            .iter()
+            .find(|i| i.chr.as_bytes() == chr.value && i.role == Role::Terminal)
+            .cloned();
+        let Some(terminal) = terminal else {
+            return sw(0x6A88);
+        };
+        self.eac_state.terminal = Some(terminal);
+        self.eac_state.comp_ephemeral = Some(comp.value.to_vec());
+        self.eac_state.aux = tlv::find(&objs, 0x67).map(|t| t.raw.to_vec());
+        sw(0x9000)
+    }
+
+    fn external_authenticate(&mut self, cmd: &CommandApdu) -> ResponseApdu {
+        let sw = |v| ResponseApdu::new(vec![], StatusWord(v));
+        let st = &self.eac_state;
+        let (Some(t), Some(r), Some(comp), Some(eph)) = (
+            &st.terminal,
+            st.challenge,
+            &st.comp_ephemeral,
+            &self.pace_ephemeral,
+        ) else {
+            return sw(0x6985);
+        };
+        let Ok(id_picc) = crate::ec::compress(self.params.curve, eph) else {
+            return sw(0x6F00);
+        };
+        let mut msg = id_picc;
+        msg.extend(r);
+        msg.extend(comp);
+        if let Some(aux) = &st.aux {
+            msg.extend(aux);
+        }
+        if t.key.verify(t.curve, &msg, cmd.data()).is_err() {
+            self.eac_state.challenge = None;
+            return sw(0x6300);
+        }
+        let chat = match &self.pace_chat {
+            Some(p) => t.chat.intersect(p),
+            None => t.chat.clone(),
+        };
+        self.eac_state.ta_chat = Some(chat);
+        self.eac_state.challenge = None;
+        sw(0x9000)
+    }
+
+    fn ca_ri_set_at(&mut self, cmd: &CommandApdu) -> ResponseApdu {
+        let sw = |v| ResponseApdu::new(vec![], StatusWord(v));
+        let Ok(objs) = tlv::parse_all(cmd.data()) else {
+            return sw(0x6A80);
+        };
+        let Some(oid) = tlv::find(&objs, 0x80) else {
+            return sw(0x6A80);
+        };
+        let ca_oid = crate::ca::ID_CA_ECDH_AES_CBC_CMAC_128;
+        let ri_oid = crate::ri::ID_RI_ECDH_SHA_256;
+        let Some(chat) = &self.eac_state.ta_chat else {
+            return sw(0x6982);
+        };
+        if oid.value == ca_oid.as_bytes() {
+            self.eac_state.ga = GaMode::Ca;
+            sw(0x9000)
+        } else if oid.value == ri_oid.as_bytes() {
+            if !self.eac_state.ca_done || !chat.has(AccessRight::RestrictedIdentification) {
+                return sw(0x6982);
+            }
+            if tlv::find(&objs, 0x84).map(|t| t.value) != Some(&[0x84][..]) {
+                return sw(0x6A88);
+            }
+            self.eac_state.ga = GaMode::Ri;
+            sw(0x9000)
+        } else {
+            sw(0x6A80)
+        }
+    }
+
+    fn eac_general_authenticate(&mut self, cmd: &CommandApdu) -> ResponseApdu {
+        let sw = |v| ResponseApdu::new(vec![], StatusWord(v));
+        let Some(eac) = &self.eac else {
+            return sw(0x6985);
+        };
+        let Ok((outer, _)) = tlv::Tlv::parse(cmd.data()) else {
+            return sw(0x6A80);
+        };
+        let Ok(objs) = outer.children() else {
+            return sw(0x6A80);
+        };
+        match self.eac_state.ga {
+            GaMode::Ca => {
+                let Some(pk) = tlv::find(&objs, 0x80) else {
+                    return sw(0x6A80);
+                };
+                let comp = crate::ec::compress(eac.ca_curve, pk.value).ok();
+                if comp.is_none() || comp != self.eac_state.comp_ephemeral {
+                    return sw(0x6A80);
+                }
+                let Ok(shared) = crate::ec::ecdh(eac.ca_curve, &eac.ca_secret, pk.value) else {
+                    return sw(0x6A80);
+                };
+                let mut nonce = [0u8; 8];
+                if getrandom::fill(&mut nonce).is_err() {
+                    return sw(0x6F00);
+                }
+                let oid = crate::ca::ID_CA_ECDH_AES_CBC_CMAC_128;
+                let keys = crate::ca::derive_keys(&shared, &nonce, KeySize::Aes128);
+                let Ok(token) = auth_token(keys.mac(), &oid, pk.value) else {
+                    return sw(0x6F00);
+                };
+                self.pending_sm = Some(SecureMessaging::new(keys));
+                self.eac_state.ca_done = true;
+                self.eac_state.ga = GaMode::Pace;
+                let mut inner = tlv::encode(0x81, &nonce);
+                inner.extend(tlv::encode(0x82, &token));
+                ResponseApdu::new(tlv::encode(0x7C, &inner), SW_OK)
+            }
+            GaMode::Ri => {
+                let point = tlv::find(&objs, 0xA0)
+                    .and_then(|a| a.children().ok())
+                    .and_then(|c| tlv::find(&c, 0x86).map(|t| t.value.to_vec()));
+                let Some(point) = point else {
+                    return sw(0x6A80);
+                };
+                let Ok(shared) = crate::ec::ecdh(eac.ca_curve, &eac.ri_secret, &point) else {
+                    return sw(0x6A80);
+                };
+                use sha2::Digest;
+                let id = sha2::Sha256::digest(shared.as_slice());
+                ResponseApdu::new(tlv::encode(0x7C, &tlv::encode(0x81, &id)), SW_OK)
+            }
+            GaMode::Pace => sw(0x6985),
         }
     }
 

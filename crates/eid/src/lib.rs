@@ -17,12 +17,14 @@ pub mod crypto;
 pub mod cvc;
 #[cfg(test)]
 mod e2e_tests;
+pub mod eac;
 pub mod ec;
 #[cfg(any(test, feature = "fake-card"))]
 pub mod fake_card;
 pub mod pace;
 pub mod pin;
 pub mod reader;
+pub mod relay;
 pub mod ri;
 pub mod secrets;
 pub mod sm;

@@ -499,8 +499,7 @@ impl PaceOutcome {
                 .and_then(|b| crate::cvc::CertificateReference::new(b).ok())
         };
         crate::ta::PaceSessionInfo {
-            curve: self.curve,
-            card_ephemeral_key: self.card_ephemeral_key.clone(),
+            id_picc: crate::ec::compress(self.curve, &self.card_ephemeral_key).unwrap_or_default(),
             car: reference(&self.car),
             previous_car: reference(&self.previous_car),
         }

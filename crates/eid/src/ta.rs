@@ -45,21 +45,12 @@ pub const ID_COMMUNITY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.4.
 /// What the client learned in PACE and the service needs for TA.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaceSessionInfo {
-    /// The PACE curve.
-    pub curve: Curve,
-    /// The card's ephemeral PACE public key (ID_PICC is its compression).
-    pub card_ephemeral_key: Vec<u8>,
+    /// ID_PICC: Comp(the card's ephemeral PACE public key), its x-coordinate.
+    pub id_picc: Vec<u8>,
     /// The most recent CVCA the card trusts (87 from PACE step 4), if sent.
     pub car: Option<CertificateReference>,
     /// The previous CVCA the card trusts (88), if sent.
     pub previous_car: Option<CertificateReference>,
-}
-
-impl PaceSessionInfo {
-    /// ID_PICC = Comp(card's ephemeral PACE key).
-    pub fn id_picc(&self) -> Result<Vec<u8>, EcError> {
-        ec::compress(self.curve, &self.card_ephemeral_key)
-    }
 }
 
 /// The terminal's private key, wiped on drop and never printed.
@@ -271,7 +262,7 @@ impl TerminalAuthentication {
             key,
             aux: aux.and_then(AuxiliaryData::to_tlv),
             comp_ephemeral: ec::compress(ca_curve, ca_ephemeral_key)?,
-            id_picc: pace.id_picc()?,
+            id_picc: pace.id_picc.clone(),
             sent: Vec::new(),
             state: State::Init,
         })
@@ -305,6 +296,38 @@ impl TerminalAuthentication {
                 self.state = State::SetAt;
                 Ok(CommandApdu::new(0x00, 0x22, 0x81, 0xA4).with_data(data)?)
             }
+        }
+    }
+
+    /// All commands up to and including GET CHALLENGE, for one relay batch: none of
+    /// them depends on an earlier response's data. Feed the responses to
+    /// [`TerminalAuthentication::on_batch`].
+    pub fn start_batch(&mut self) -> Result<Vec<CommandApdu>, TaError> {
+        let ok = ResponseApdu::new(Vec::new(), StatusWord::SUCCESS);
+        let mut cmds = vec![self.start()?];
+        while !matches!(self.state, State::Challenge) {
+            match self.on_response(&ok)? {
+                TaStep::Send(c) => cmds.push(c),
+                TaStep::Done(_) => return Err(TaError::OutOfOrder),
+            }
+        }
+        Ok(cmds)
+    }
+
+    /// The responses to [`TerminalAuthentication::start_batch`]'s commands; gives
+    /// EXTERNAL AUTHENTICATE, whose response goes to [`TerminalAuthentication::on_response`].
+    pub fn on_batch(&mut self, responses: &[ResponseApdu]) -> Result<CommandApdu, TaError> {
+        let (challenge, rest) = responses.split_last().ok_or(TaError::OutOfOrder)?;
+        if let Some(bad) = rest.iter().find(|r| !r.sw().is_success()) {
+            self.state = State::Finished;
+            return Err(TaError::Card {
+                step: "certificate verification",
+                sw: bad.sw(),
+            });
+        }
+        match self.on_response(challenge)? {
+            TaStep::Send(c) => Ok(c),
+            TaStep::Done(_) => Err(TaError::OutOfOrder),
         }
     }
 
@@ -379,9 +402,9 @@ mod tests {
 
     fn pace_info(car: Option<&CertificateReference>) -> PaceSessionInfo {
         let sk = ec::generate_secret(Curve::BrainpoolP256r1).unwrap();
+        let pk = ec::public_key(Curve::BrainpoolP256r1, &sk).unwrap();
         PaceSessionInfo {
-            curve: Curve::BrainpoolP256r1,
-            card_ephemeral_key: ec::public_key(Curve::BrainpoolP256r1, &sk).unwrap(),
+            id_picc: ec::compress(Curve::BrainpoolP256r1, &pk).unwrap(),
             car: car.cloned(),
             previous_car: None,
         }
@@ -448,7 +471,7 @@ mod tests {
         };
         assert_eq!(&c.to_bytes()[..4], &[0x00, 0x82, 0x00, 0x00]);
         // The signature verifies over ID_PICC || r || Comp(eph) || aux with the terminal key.
-        let mut msg = pace.id_picc().unwrap();
+        let mut msg = pace.id_picc.clone();
         msg.extend(r);
         msg.extend(&comp);
         msg.extend(&aux_tlv);
