@@ -291,7 +291,8 @@ fn authorize_refuses_unregistered_clients_and_redirects_without_redirecting() {
 #[test]
 fn authorize_requires_pkce_s256_state_nonce_and_openid() {
     let f = fixture();
-    let cases: Vec<(fn(&mut AuthorizeParams), &str)> = vec![
+    type Case = (fn(&mut AuthorizeParams), &'static str);
+    let cases: Vec<Case> = vec![
         (|p| p.code_challenge = None, "invalid_request"),
         (
             |p| p.code_challenge_method = Some("plain".into()),
