@@ -314,3 +314,231 @@ async fn userinfo(State(provider): State<Arc<Provider>>, headers: HeaderMap) -> 
         }
     }
 }
+
+#[cfg(all(test, feature = "client"))]
+mod tests {
+    use std::sync::Arc;
+
+    use zeroize::Zeroizing;
+
+    use super::*;
+    use crate::client::RelayClient;
+    use crate::clock::SystemClock;
+    use crate::config::{ClientConfig, Lifetimes};
+    use crate::server::{ServeError, Transport, serve};
+    use crate::signing::SigningKey;
+    use crate::test_support::{TestCard, UnverifiedTestAuthenticator, test_start};
+
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+    const REDIRECT: &str = "http://127.0.0.1:9/callback";
+    const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+    async fn start() -> (String, reqwest::Client) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let issuer = format!("http://{}/oidc", listener.local_addr().unwrap());
+        let provider = Provider::new(
+            &issuer,
+            vec![ClientConfig {
+                client_id: "synapse".into(),
+                client_secret: Zeroizing::new(SECRET.into()),
+                redirect_uris: vec![REDIRECT.into()],
+            }],
+            Lifetimes::default(),
+            SigningKey::generate().unwrap(),
+            Arc::new(UnverifiedTestAuthenticator),
+            Arc::new(SystemClock),
+        )
+        .unwrap();
+        let app = router(Arc::new(provider));
+        tokio::spawn(serve(
+            listener,
+            Transport::PlainOnLoopback,
+            app,
+            std::future::pending(),
+        ));
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        (issuer, http)
+    }
+
+    async fn code(issuer: &str, http: &reqwest::Client) -> String {
+        let challenge = crate::pkce::challenge_for(VERIFIER);
+        let authorize = format!(
+            "{issuer}/authorize?response_type=code&client_id=synapse&scope=openid&state=s&nonce=n\
+             &code_challenge={challenge}&code_challenge_method=S256&redirect_uri={}",
+            url::form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect::<String>()
+        );
+        let relay = RelayClient::join(http.clone(), &authorize).await.unwrap();
+        relay.hello().await.unwrap();
+        let mut card = TestCard {
+            pseudonym: b"card".to_vec(),
+            seen: Vec::new(),
+        };
+        let redirect = relay.run(test_start(), &mut card).await.unwrap();
+        let url = url::Url::parse(&redirect).unwrap();
+        url.query_pairs()
+            .find(|(k, _)| k == "code")
+            .unwrap()
+            .1
+            .into_owned()
+    }
+
+    fn encode(pairs: &[(&str, String)]) -> String {
+        url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish()
+    }
+
+    fn form(code: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("grant_type", "authorization_code".into()),
+            ("code", code.into()),
+            ("redirect_uri", REDIRECT.into()),
+            ("code_verifier", VERIFIER.into()),
+        ]
+    }
+
+    #[tokio::test]
+    async fn token_endpoint_client_authentication_over_http() {
+        let (issuer, http) = start().await;
+        let token_url = format!("{issuer}/token");
+
+        // Wrong secret with Basic: 401 and a challenge.
+        let code1 = code(&issuer, &http).await;
+        let response = http
+            .post(&token_url)
+            .basic_auth("synapse", Some("wrong-secret"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(encode(&form(&code1)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert!(response.headers().contains_key(header::WWW_AUTHENTICATE));
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_client");
+
+        // Two methods at once: refused.
+        let mut both = form(&code1);
+        both.push(("client_id", "synapse".into()));
+        both.push(("client_secret", SECRET.into()));
+        let response = http
+            .post(&token_url)
+            .basic_auth("synapse", Some(SECRET))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(encode(&both))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+
+        // Basic with the right secret works; the response is not cached.
+        let response = http
+            .post(&token_url)
+            .basic_auth("synapse", Some(SECRET))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(encode(&form(&code1)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+        let tokens: serde_json::Value = response.json().await.unwrap();
+        let userinfo = http
+            .get(format!("{issuer}/userinfo"))
+            .bearer_auth(tokens["access_token"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(userinfo.status(), StatusCode::OK);
+
+        // client_secret_post works too.
+        let code2 = code(&issuer, &http).await;
+        let mut post = form(&code2);
+        post.push(("client_id", "synapse".into()));
+        post.push(("client_secret", SECRET.into()));
+        let response = http
+            .post(&token_url)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(encode(&post))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+
+        // A repeated parameter is refused.
+        let code3 = code(&issuer, &http).await;
+        let mut repeated = form(&code3);
+        repeated.push(("code", "other".into()));
+        let response = http
+            .post(&token_url)
+            .basic_auth("synapse", Some(SECRET))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(encode(&repeated))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    }
+
+    #[tokio::test]
+    async fn authorize_never_redirects_to_an_unregistered_uri_and_relay_errors_are_typed() {
+        let (issuer, http) = start().await;
+        let response = http
+            .get(format!(
+                "{issuer}/authorize?response_type=code&client_id=synapse&scope=openid\
+                 &redirect_uri=https%3A%2F%2Fevil.example%2F"
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert!(response.headers().get(header::LOCATION).is_none());
+
+        let response = http
+            .post(format!("{issuer}/relay/v1/no-such-session"))
+            .body(r#"{"version":1,"type":"hello"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["code"], "unknown_session");
+
+        let response = http
+            .post(format!("{issuer}/relay/v1/no-such-session"))
+            .body(vec![b' '; relay::MAX_MESSAGE_BYTES + 1])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+        let discovery: serde_json::Value = http
+            .get(format!("{issuer}/.well-known/openid-configuration"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(discovery["issuer"], issuer);
+        assert_eq!(discovery["token_endpoint"], format!("{issuer}/token"));
+    }
+
+    #[tokio::test]
+    async fn plain_http_is_refused_off_loopback() {
+        // 0.0.0.0 is not loopback; nothing is served.
+        let listener = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+        let app = Router::new();
+        let result = serve(
+            listener,
+            Transport::PlainOnLoopback,
+            app,
+            std::future::pending(),
+        )
+        .await;
+        assert!(matches!(result, Err(ServeError::PlainHttpNotOnLoopback(_))));
+    }
+}
