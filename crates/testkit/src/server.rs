@@ -26,6 +26,9 @@ pub struct SynapseOptions {
     /// YAML appended to the generated `homeserver.yaml` at top level, e.g. an
     /// `oidc_providers` list. It must not repeat a key the harness sets.
     pub extra_config: String,
+    /// Environment variables set for the Synapse process, e.g.
+    /// `SSL_CERT_FILE` to make it trust a test CA.
+    pub env: Vec<(String, String)>,
 }
 
 /// A running Synapse homeserver on loopback, owned by one test.
@@ -35,6 +38,7 @@ pub struct Synapse {
     child: Option<Child>,
     python: PathBuf,
     config_path: PathBuf,
+    env: Vec<(String, String)>,
     port: u16,
     base_url: String,
     secrets: Secrets,
@@ -88,6 +92,7 @@ impl Synapse {
             child: None,
             python,
             config_path,
+            env: options.env,
             port,
             base_url: format!("http://127.0.0.1:{port}"),
             secrets,
@@ -179,6 +184,7 @@ impl Synapse {
             .args(["-m", "synapse.app.homeserver", "--config-path"])
             .arg(&self.config_path)
             .current_dir(self.dir.path())
+            .envs(self.env.iter().map(|(name, value)| (name, value)))
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)
