@@ -5,3 +5,24 @@
 //! an authority's domain system adapter, by the tests and by the demo.
 //!
 //! It must not depend on the citizen's app, the card or Tauri.
+//!
+//! Entry points: [`AuthorityClient`] (log in, open rooms, send, confirm),
+//! [`AuthorityClient::answers`] (the [`AnswerStream`] of [`Incoming`]
+//! answers and rejections), [`scenario::Scenario`] and
+//! [`scenario::run_scenario`] (play a case from a file).
+
+pub mod answer;
+pub mod client;
+pub mod data_dir;
+pub mod error;
+pub mod media;
+pub mod prompt_spec;
+pub mod scenario;
+pub mod tracker;
+pub mod watch;
+
+pub use answer::{Answer, AnswerContent, Incoming, Rejection, RejectionCode};
+pub use client::{AuthorityClient, DocumentsConfirmation};
+pub use error::{AuthorityError, Result};
+pub use media::Attachment;
+pub use watch::AnswerStream;

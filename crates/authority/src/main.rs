@@ -1,0 +1,318 @@
+//! `g2c-authority`: the authority's adapter on the command line.
+//!
+//! Every result goes to stdout as one JSON line (answers, rejections, ids);
+//! logs go to stderr (`RUST_LOG`, default `info`). Secrets (password,
+//! access token, store key) are never printed or logged.
+
+use std::io::{BufRead as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context as _, Result, bail};
+use clap::{Parser, Subcommand};
+use g2c_authority::scenario::{RunOptions, Scenario, notice_from_json, parse_status, run_scenario};
+use g2c_authority::{Attachment, AuthorityClient, Incoming};
+use g2c_protocol::Language;
+use g2c_protocol::request::{RequestEventContent, StatusEventContent};
+use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId};
+use zeroize::Zeroizing;
+
+/// The authority side of the G2C channel (Amtsbote).
+#[derive(Parser, Debug)]
+#[command(name = "g2c-authority", version, about)]
+struct Cli {
+    /// The account's data directory (session, store key, encrypted store).
+    #[arg(
+        long,
+        env = "G2C_AUTHORITY_DATA_DIR",
+        default_value = "g2c-authority-data",
+        global = true
+    )]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Log in with a password and bootstrap cross-signing. The password is
+    /// read from $G2C_AUTHORITY_PASSWORD, or else the first line of stdin.
+    Login {
+        /// Homeserver base URL, e.g. https://matrix.example.org
+        #[arg(long)]
+        homeserver: String,
+        /// User name or full Matrix id of the authority account.
+        #[arg(long)]
+        user: String,
+    },
+    /// Open an encrypted request room with a citizen; prints {"room_id":…}.
+    OpenRoom {
+        /// The citizen's Matrix id.
+        #[arg(long)]
+        citizen: String,
+        /// The request metadata, JSON or TOML (service_name,
+        /// authority_name, reference_number, submitted_at, description).
+        #[arg(long)]
+        request: PathBuf,
+    },
+    /// Send a prompt from a JSON file {"type": …, "content": {…}}; prints {"event_id":…}.
+    SendPrompt {
+        /// The request room.
+        #[arg(long)]
+        room: String,
+        /// The prompt file.
+        file: PathBuf,
+    },
+    /// Set the request's status (submitted, in_review, action_required, decided, closed).
+    SetStatus {
+        /// The request room.
+        #[arg(long)]
+        room: String,
+        /// The new status.
+        status: String,
+        /// A note (required to reopen a decided request).
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Send a notice (content JSON without body) with encrypted attachments.
+    SendNotice {
+        /// The request room.
+        #[arg(long)]
+        room: String,
+        /// The notice content: notice_kind, title, text, requires_acknowledgement.
+        #[arg(long)]
+        content: PathBuf,
+        /// Files to attach (PDF by extension; others need --mimetype).
+        #[arg(long = "attach")]
+        attachments: Vec<PathBuf>,
+        /// MIME type for attachments that are not .pdf.
+        #[arg(long)]
+        mimetype: Option<String>,
+    },
+    /// Download and check the files of a documents submission and send a receipt.
+    ConfirmDocuments {
+        /// The request room.
+        #[arg(long)]
+        room: String,
+        /// The documents submission event.
+        #[arg(long)]
+        submission: String,
+    },
+    /// Print every answer and rejection as one JSON line, until interrupted.
+    Watch {
+        /// Exit after this many lines.
+        #[arg(long)]
+        count: Option<usize>,
+    },
+    /// Play a scenario file (TOML or JSON), printing answers as JSON lines.
+    RunScenario {
+        /// The scenario file.
+        file: PathBuf,
+        /// The citizen to invite (overrides the scenario's `citizen`).
+        #[arg(long)]
+        citizen: Option<String>,
+        /// Play into this existing room instead of opening a new one.
+        #[arg(long)]
+        room: Option<String>,
+        /// Bound for every wait, in seconds (overrides the scenario's).
+        #[arg(long)]
+        timeout_secs: Option<u64>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                "info,matrix_sdk=warn,matrix_sdk_crypto=warn,matrix_sdk_base=warn".into()
+            }),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Login { homeserver, user } => {
+            let password = read_password()?;
+            let client = AuthorityClient::login(&homeserver, &cli.data_dir, &user, &password)
+                .await
+                .context("login")?;
+            print_json(&serde_json::json!({
+                "user_id": client.user_id(),
+                "cross_signing": client.has_cross_signing().await,
+            }));
+        }
+        Command::OpenRoom { citizen, request } => {
+            let client = restore(&cli.data_dir).await?;
+            let citizen = OwnedUserId::try_from(citizen.as_str()).context("citizen")?;
+            let request: RequestEventContent = read_structured(&request)?;
+            let room_id = client.open_request_room(&citizen, request).await?;
+            print_json(&serde_json::json!({ "room_id": room_id }));
+        }
+        Command::SendPrompt { room, file } => {
+            let client = restore(&cli.data_dir).await?;
+            let spec = g2c_authority::prompt_spec::PromptSpec::from_json(&read(&file)?)?;
+            let prompt = spec.to_prompt(Language::De)?;
+            let event_id = client.send_prompt(&room_id(&room)?, prompt, None).await?;
+            print_json(&serde_json::json!({ "event_id": event_id }));
+        }
+        Command::SetStatus { room, status, note } => {
+            let client = restore(&cli.data_dir).await?;
+            let content = StatusEventContent {
+                status: parse_status(&status)?,
+                note,
+            };
+            let event_id = client.set_status(&room_id(&room)?, content).await?;
+            print_json(&serde_json::json!({ "event_id": event_id }));
+        }
+        Command::SendNotice {
+            room,
+            content,
+            attachments,
+            mimetype,
+        } => {
+            let client = restore(&cli.data_dir).await?;
+            let content: serde_json::Value = read_structured(&content)?;
+            let notice = notice_from_json(&content)?;
+            let files = attachments
+                .iter()
+                .map(|path| attachment(path, mimetype.as_deref()))
+                .collect::<Result<Vec<_>>>()?;
+            let event_id = client
+                .send_notice(&room_id(&room)?, notice, &files, None)
+                .await?;
+            print_json(&serde_json::json!({ "event_id": event_id }));
+        }
+        Command::ConfirmDocuments { room, submission } => {
+            let client = restore(&cli.data_dir).await?;
+            let submission = OwnedEventId::try_from(submission.as_str()).context("submission")?;
+            let done = client
+                .confirm_documents(&room_id(&room)?, &submission)
+                .await?;
+            print_json(&serde_json::json!({
+                "event_id": done.receipt_event_id,
+                "received_sha256": done.receipt.received_sha256,
+                "failed": done.failed.len(),
+            }));
+        }
+        Command::Watch { count } => {
+            let client = restore(&cli.data_dir).await?;
+            let mut stream = client.answers();
+            let mut printed = 0usize;
+            // Runs until interrupted (SIGINT/SIGTERM end the process; the
+            // store is transactional) or until `count` lines are printed.
+            while count.is_none_or(|n| printed < n) {
+                match stream.next().await {
+                    Some(item) => {
+                        print_line(&item);
+                        printed += 1;
+                    }
+                    None => bail!("the sync loop stopped"),
+                }
+            }
+        }
+        Command::RunScenario {
+            file,
+            citizen,
+            room,
+            timeout_secs,
+        } => {
+            let scenario = Scenario::from_path(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let client = restore(&cli.data_dir).await?;
+            let options = RunOptions {
+                citizen: citizen
+                    .map(|c| OwnedUserId::try_from(c.as_str()))
+                    .transpose()
+                    .context("citizen")?,
+                room: room.as_deref().map(room_id).transpose()?,
+                answer_timeout: timeout_secs.map(Duration::from_secs),
+            };
+            let outcome = run_scenario(&client, &scenario, options, print_line).await?;
+            tracing::info!(
+                room_id = ?outcome.room_id,
+                answers = outcome.answers.len(),
+                rejections = outcome.rejections.len(),
+                receipts = outcome.receipts.len(),
+                "scenario finished"
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn restore(data_dir: &Path) -> Result<AuthorityClient> {
+    AuthorityClient::restore(data_dir)
+        .await
+        .context("restoring the session")
+}
+
+fn read_password() -> Result<Zeroizing<String>> {
+    if let Ok(password) = std::env::var("G2C_AUTHORITY_PASSWORD") {
+        return Ok(Zeroizing::new(password));
+    }
+    let mut line = Zeroizing::new(String::new());
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from stdin")?;
+    let password = Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned());
+    if password.is_empty() {
+        bail!("no password: set G2C_AUTHORITY_PASSWORD or pipe it on stdin");
+    }
+    Ok(password)
+}
+
+fn room_id(room: &str) -> Result<OwnedRoomId> {
+    OwnedRoomId::try_from(room).context("room id")
+}
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+}
+
+/// Reads JSON (`.json`) or TOML (anything else).
+fn read_structured<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let text = read(path)?;
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+    } else {
+        toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+    }
+}
+
+fn attachment(path: &Path, mimetype: Option<&str>) -> Result<Attachment> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let is_pdf = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("pdf"));
+    let mimetype = match (mimetype, is_pdf) {
+        (Some(m), _) => m.to_owned(),
+        (None, true) => "application/pdf".to_owned(),
+        (None, false) => bail!("{}: give --mimetype", path.display()),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .context("attachment without a file name")?;
+    Ok(Attachment {
+        name,
+        mimetype,
+        bytes,
+    })
+}
+
+fn print_line(item: &Incoming) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", item.to_json_line());
+    let _ = out.flush();
+}
+
+fn print_json(value: &serde_json::Value) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{value}");
+    let _ = out.flush();
+}
