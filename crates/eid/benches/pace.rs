@@ -1,0 +1,3 @@
+//! PACE benchmark (placeholder while it is written).
+
+fn main() {}
