@@ -1,7 +1,10 @@
 //! Hostile and malformed responses are rejected with a reason and do not
 //! stop the scenario runner: a slot id the offer does not contain, a
-//! selection with both a slot and "none of the above", and an answer sent
-//! into another request room than its prompt's.
+//! selection with both a slot and "none of the above", an answer that
+//! references an event that is no prompt, and an answer sent into another
+//! request room than its prompt's (Synapse itself refuses that relation;
+//! if a server let it through, the authority rejects it: unit-tested in
+//! `tracker.rs`).
 
 mod common;
 
@@ -144,17 +147,36 @@ async fn hostile_responses_are_rejected_and_the_runner_goes_on() {
     );
     let malformed = rejection(RejectionCode::Invalid);
     assert!(malformed.reason.contains("slot_id"), "{}", malformed.reason);
-    let misplaced = rejection(RejectionCode::PromptInOtherRoom);
-    assert_eq!(misplaced.room_id, other_room);
+    let not_a_prompt = rejection(RejectionCode::UnknownPrompt);
     assert_eq!(
-        misplaced.prompt_event_id.as_ref(),
-        Some(&outcome.prompts["inquiry"])
+        not_a_prompt.prompt_event_id.as_ref(),
+        Some(&outcome.answers[0].event_id),
+        "the reference pointed at the citizen's own answer"
     );
-    assert_eq!(outcome.rejections.len(), 3, "{lines:#?}");
+    // The answer sent into the other room: refused by the homeserver, or
+    // rejected here; never accepted.
+    let cross_room = outcome
+        .rejections
+        .iter()
+        .find(|r| r.code == RejectionCode::PromptInOtherRoom);
+    match (&report.cross_room_refused_by_server, cross_room) {
+        (Some(error), None) => assert!(error.contains("same room"), "{error}"),
+        (None, Some(misplaced)) => {
+            assert_eq!(misplaced.room_id, other_room);
+            assert_eq!(
+                misplaced.prompt_event_id.as_ref(),
+                Some(&outcome.prompts["inquiry"])
+            );
+        }
+        other => panic!("cross-room answer neither refused nor rejected: {other:?}"),
+    }
+    assert!(outcome.answers.iter().all(|a| a.room_id != other_room));
+    let expected = 3 + usize::from(cross_room.is_some());
+    assert_eq!(outcome.rejections.len(), expected, "{lines:#?}");
 
     // The runner printed every item as a JSON line, rejections included,
     // and the appointment's rejections before its accepted answer.
-    assert_eq!(lines.len(), 6);
+    assert_eq!(lines.len(), 3 + expected);
     let parsed: Vec<Incoming> = lines
         .iter()
         .map(|l| serde_json::from_str(l).unwrap())

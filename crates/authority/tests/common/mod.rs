@@ -68,6 +68,11 @@ pub struct CitizenReport {
     pub plaintext_g2c_messages: Vec<String>,
     /// G2C message events that arrived encrypted.
     pub encrypted_g2c_messages: usize,
+    /// The homeserver's answer when a response went into another room
+    /// than its prompt's (Synapse refuses cross-room relations itself).
+    pub cross_room_refused_by_server: Option<String>,
+    /// The citizen's last accepted-looking response event.
+    pub last_sent: Option<OwnedEventId>,
 }
 
 pub struct Citizen {
@@ -241,7 +246,8 @@ async fn answer(
             let slot = offer.slots.get(1).unwrap_or(&offer.slots[0]).id.clone();
             let content =
                 AppointmentSelectionEventContent::new(prompt_id, &offer, Some(slot), lang);
-            room.send(content).await.unwrap();
+            let sent = room.send(content).await.unwrap();
+            report.last_sent = Some(sent.response.event_id);
             report.answered.push("appointment_offer".into());
         }
         Prompt::Inquiry(_) => {
@@ -258,7 +264,21 @@ async fn answer(
                         vec![],
                         lang,
                     );
-                    other.send(misplaced).await.unwrap();
+                    // matrix-sdk copies m.relates_to to the encrypted
+                    // envelope, where Synapse checks it.
+                    if let Err(e) = other.send(misplaced).await {
+                        report.cross_room_refused_by_server = Some(e.to_string());
+                    }
+                }
+                // A reference to an event that is no prompt (our own answer).
+                if let Some(not_a_prompt) = report.last_sent.clone() {
+                    let content = InquiryAnswerEventContent::new(
+                        not_a_prompt,
+                        "Antwort auf etwas, das keine Frage war",
+                        vec![],
+                        lang,
+                    );
+                    room.send(content).await.unwrap();
                 }
             }
             let content = InquiryAnswerEventContent::new(
