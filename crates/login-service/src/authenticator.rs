@@ -3,9 +3,9 @@
 //! [`EidAuthenticator`] is the seam between the provider and the eID
 //! protocols: sans-I/O, it turns what the app reports after PACE into
 //! batches of command APDUs and, at the end, the card's sector-specific
-//! pseudonym. The real implementation runs Terminal Authentication v2, Chip
-//! Authentication v2 and Restricted Identification (crates/eid); tests use
-//! a stand-in that runs no cryptography at all.
+//! pseudonym. The implementation is [`crate::eac::EacAuthenticator`]
+//! (Terminal Authentication v2, passive authentication of EF.CardSecurity,
+//! Chip Authentication v2 and Restricted Identification from g2c-eid).
 
 use zeroize::Zeroizing;
 
@@ -61,6 +61,14 @@ pub enum EidError {
         /// The status word.
         status: u16,
     },
+    /// The card did not accept the terminal: its CV certificate chain (an
+    /// unknown or expired CVCA, DV or terminal certificate) or its signature.
+    #[error("the card did not accept the terminal: {0}")]
+    TerminalRejected(String),
+    /// EF.CardSecurity is not signed by a document signer under a trusted
+    /// CSCA (or is forged or unreadable): the service refuses the card.
+    #[error("the card is not trusted: {0}")]
+    UntrustedCard(String),
     /// A response did not verify (Chip Authentication token, signature,
     /// secure messaging MAC, Restricted Identification).
     #[error("eID authentication failed: {0}")]

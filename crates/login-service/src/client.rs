@@ -1,34 +1,23 @@
 //! The citizen app's side of the relay protocol (feature `client`).
 //!
-//! The app runs PACE itself (it holds the PIN) and implements
-//! [`CardChannel`]: send a command through its PACE secure messaging, or
-//! forward one the service already protected. [`RelayClient`] does the
-//! rest: `hello`, `start`, the `transmit` loop, `done`.
+//! The app's one relay client, in two layers: [`RelayClient`] speaks the
+//! HTTP protocol (`hello`, `start`, the `transmit` loop, `done`), and
+//! g2c-eid's [`ClientRelay`] runs each batch on the card — wrapping
+//! TA/CA commands in the app's PACE secure messaging (only the commands
+//! those need are allowed), then, from the first end-to-end batch on,
+//! forwarding the service's protected commands unchanged with the PACE keys
+//! dropped, and stopping a batch at the first status other than
+//! 90xx/61xx/63xx. The card-side half stays in g2c-eid, the only crate that
+//! talks to the card; this crate adds only the network half.
+
+use g2c_eid::eac::Batch;
+use g2c_eid::relay::{ClientRelay, RelayError as CardRelayError};
+use g2c_eid::transport::CardTransport;
 
 use crate::relay::{
-    ClientBody, ClientMessage, Hello, JoinInfo, MAX_TRANSMIT_STEPS, RelayError, SecureMessaging,
-    ServiceBody, ServiceMessage, Start, TransmitResponses,
+    ClientBody, ClientMessage, Hello, JoinInfo, MAX_TRANSMIT_STEPS, RelayError, ServiceBody,
+    ServiceMessage, Start, TransmitResponses,
 };
-
-/// A card error as the app reports it (no card data in the message).
-#[derive(Debug, thiserror::Error)]
-#[error("card: {0}")]
-pub struct CardChannelError(pub String);
-
-/// The app's connection to the card after PACE.
-pub trait CardChannel {
-    /// Sends one command and returns the response APDU (data + status).
-    ///
-    /// With [`SecureMessaging::Client`] the app wraps the command in its
-    /// PACE secure messaging and unwraps the response; with
-    /// [`SecureMessaging::Service`] it sends the bytes unchanged (and must
-    /// have dropped its PACE keys).
-    fn transmit(
-        &mut self,
-        command: &[u8],
-        secure_messaging: SecureMessaging,
-    ) -> Result<Vec<u8>, CardChannelError>;
-}
 
 /// What can go wrong on the app's side.
 #[derive(Debug, thiserror::Error)]
@@ -42,9 +31,10 @@ pub enum ClientError {
     /// The service broke the protocol.
     #[error("relay protocol violation: {0}")]
     Protocol(String),
-    /// The card failed.
-    #[error(transparent)]
-    Card(#[from] CardChannelError),
+    /// The card failed or the service asked for a command the app does not
+    /// relay; the session was aborted.
+    #[error("card: {0}")]
+    Card(#[from] CardRelayError),
 }
 
 /// A relay session from the app's side.
@@ -52,11 +42,6 @@ pub enum ClientError {
 pub struct RelayClient {
     http: reqwest::Client,
     relay_url: String,
-}
-
-/// Whether a status word lets the batch go on (90xx, 61xx, 63xx).
-fn status_continues(response: &[u8]) -> bool {
-    matches!(response, [.., 0x90 | 0x61 | 0x63, _])
 }
 
 impl RelayClient {
@@ -105,16 +90,17 @@ impl RelayClient {
         }
     }
 
-    /// Steps 2…: after PACE, runs the service's commands on the card until
-    /// it is done, and returns the URL to follow back to the relying party.
-    pub async fn run(
+    /// Steps 2…: after PACE, runs the service's batches on the card through
+    /// `card` until the service is done, and returns the URL to follow back
+    /// to the relying party. A card failure or a refused command aborts the
+    /// session at the service before the error is returned.
+    pub async fn run<T: CardTransport>(
         &self,
         start: Start,
-        card: &mut dyn CardChannel,
+        card: &mut ClientRelay<T>,
     ) -> Result<String, ClientError> {
         let mut next = self.exchange(ClientBody::Start(start)).await?;
         let mut expected_step = 1;
-        let mut end_to_end = false;
         loop {
             let batch = match next {
                 ServiceBody::Done { redirect_to } => return Ok(redirect_to),
@@ -124,24 +110,17 @@ impl RelayClient {
             if batch.step != expected_step || batch.step > MAX_TRANSMIT_STEPS {
                 return Err(ClientError::Protocol("wrong step number".into()));
             }
-            match batch.secure_messaging {
-                SecureMessaging::Service => end_to_end = true,
-                SecureMessaging::Client if end_to_end => {
-                    return Err(ClientError::Protocol(
-                        "client secure messaging after the end-to-end channel began".into(),
-                    ));
+            let responses = match card.run(&Batch {
+                protection: batch.secure_messaging.into(),
+                commands: batch.commands,
+            }) {
+                Ok(responses) => responses,
+                Err(error) => {
+                    // Best effort: the session is useless now either way.
+                    let _ = self.abort("card_error").await;
+                    return Err(error.into());
                 }
-                SecureMessaging::Client => {}
-            }
-            let mut responses = Vec::with_capacity(batch.commands.len());
-            for command in &batch.commands {
-                let response = card.transmit(command, batch.secure_messaging)?;
-                let go_on = status_continues(&response);
-                responses.push(response);
-                if !go_on {
-                    break;
-                }
-            }
+            };
             next = self
                 .exchange(ClientBody::Transmit(TransmitResponses {
                     step: batch.step,

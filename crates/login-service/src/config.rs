@@ -52,12 +52,16 @@ pub struct TlsConfig {
 pub struct EidConfig {
     /// CV certificates, DV then terminal (DER files).
     pub terminal_certificate_chain: Vec<PathBuf>,
-    /// The terminal's private key.
+    /// The terminal's private key (PKCS#8, DER or PEM).
     pub terminal_key: PathBuf,
     /// The certificate description (DER).
     pub certificate_description: PathBuf,
-    /// Trusted CVCA certificates and document signer roots.
+    /// CSCA certificates (PEM bundle or one DER certificate): EF.CardSecurity
+    /// must be signed by a document signer one of them issued.
     pub trust_list: PathBuf,
+    /// The sector public key for Restricted Identification (uncompressed
+    /// EC point, binary).
+    pub sector_public_key: PathBuf,
 }
 
 /// Lifetimes in seconds.
@@ -206,7 +210,8 @@ insecure_plain_http = {plain}
 terminal_certificate_chain = ["dv.cvcert", "terminal.cvcert"]
 terminal_key = "terminal.pkcs8"
 certificate_description = "description.der"
-trust_list = "trust"
+trust_list = "csca.pem"
+sector_public_key = "sector.pub"
 
 [[clients]]
 client_id = "synapse"

@@ -327,13 +327,14 @@ mod tests {
     use crate::config::{ClientConfig, Lifetimes};
     use crate::server::{ServeError, Transport, serve};
     use crate::signing::SigningKey;
-    use crate::test_support::{TestCard, UnverifiedTestAuthenticator, test_start};
+    use crate::test_support::{TestEid, pace};
 
     const SECRET: &str = "0123456789abcdef0123456789abcdef";
     const REDIRECT: &str = "http://127.0.0.1:9/callback";
     const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
-    async fn start() -> (String, reqwest::Client) {
+    async fn start() -> (String, reqwest::Client, TestEid) {
+        let eid = TestEid::generate();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let issuer = format!("http://{}/oidc", listener.local_addr().unwrap());
         let provider = Provider::new(
@@ -345,7 +346,7 @@ mod tests {
             }],
             Lifetimes::default(),
             SigningKey::generate().unwrap(),
-            Arc::new(UnverifiedTestAuthenticator),
+            Arc::new(eid.authenticator()),
             Arc::new(SystemClock),
         )
         .unwrap();
@@ -360,10 +361,10 @@ mod tests {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        (issuer, http)
+        (issuer, http, eid)
     }
 
-    async fn code(issuer: &str, http: &reqwest::Client) -> String {
+    async fn code(issuer: &str, http: &reqwest::Client, eid: &TestEid) -> String {
         let challenge = crate::pkce::challenge_for(VERIFIER);
         let authorize = format!(
             "{issuer}/authorize?response_type=code&client_id=synapse&scope=openid&state=s&nonce=n\
@@ -371,12 +372,10 @@ mod tests {
             url::form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect::<String>()
         );
         let relay = RelayClient::join(http.clone(), &authorize).await.unwrap();
-        relay.hello().await.unwrap();
-        let mut card = TestCard {
-            pseudonym: b"card".to_vec(),
-            seen: Vec::new(),
-        };
-        let redirect = relay.run(test_start(), &mut card).await.unwrap();
+        let hello = relay.hello().await.unwrap();
+        let mut card = eid.card(0);
+        let (start, mut card_relay) = pace(&mut card, &hello.required_chat);
+        let redirect = relay.run(start, &mut card_relay).await.unwrap();
         let url = url::Url::parse(&redirect).unwrap();
         url.query_pairs()
             .find(|(k, _)| k == "code")
@@ -402,11 +401,11 @@ mod tests {
 
     #[tokio::test]
     async fn token_endpoint_client_authentication_over_http() {
-        let (issuer, http) = start().await;
+        let (issuer, http, eid) = start().await;
         let token_url = format!("{issuer}/token");
 
         // Wrong secret with Basic: 401 and a challenge.
-        let code1 = code(&issuer, &http).await;
+        let code1 = code(&issuer, &http, &eid).await;
         let response = http
             .post(&token_url)
             .basic_auth("synapse", Some("wrong-secret"))
@@ -455,7 +454,7 @@ mod tests {
         assert_eq!(userinfo.status(), StatusCode::OK);
 
         // client_secret_post works too.
-        let code2 = code(&issuer, &http).await;
+        let code2 = code(&issuer, &http, &eid).await;
         let mut post = form(&code2);
         post.push(("client_id", "synapse".into()));
         post.push(("client_secret", SECRET.into()));
@@ -469,7 +468,7 @@ mod tests {
         assert_eq!(response.status(), StatusCode::OK);
 
         // A repeated parameter is refused.
-        let code3 = code(&issuer, &http).await;
+        let code3 = code(&issuer, &http, &eid).await;
         let mut repeated = form(&code3);
         repeated.push(("code", "other".into()));
         let response = http
@@ -485,7 +484,7 @@ mod tests {
 
     #[tokio::test]
     async fn authorize_never_redirects_to_an_unregistered_uri_and_relay_errors_are_typed() {
-        let (issuer, http) = start().await;
+        let (issuer, http, _eid) = start().await;
         let response = http
             .get(format!(
                 "{issuer}/authorize?response_type=code&client_id=synapse&scope=openid\

@@ -10,8 +10,9 @@
 //! It must not depend on the citizen's app, the Matrix client or Tauri, and
 //! never sees the PIN.
 //!
-//! Features: `server` (default) is the provider; `client` (default) is the
-//! app's side of the relay protocol. The app depends on this crate with
+//! Features: `server` (default) is the provider with the real eID step
+//! ([`eac::EacAuthenticator`] on g2c-eid); `client` (default) is the app's
+//! side of the relay protocol (HTTP around g2c-eid's card-side relay). The app depends on this crate with
 //! `default-features = false, features = ["client"]`.
 
 pub mod authenticator;
@@ -21,6 +22,8 @@ pub mod client;
 pub mod clock;
 #[cfg(feature = "server")]
 pub mod config;
+#[cfg(feature = "server")]
+pub mod eac;
 #[cfg(feature = "server")]
 pub mod http;
 #[cfg(feature = "server")]

@@ -7,9 +7,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use g2c_login_service::config::Config;
+use g2c_login_service::eac::EacAuthenticator;
 use g2c_login_service::server::{Transport, serve};
 use g2c_login_service::signing::SigningKey;
 
@@ -59,28 +60,21 @@ async fn main() -> anyhow::Result<()> {
             SigningKey::generate()?
         }
     };
-    for path in config.eid.terminal_certificate_chain.iter().chain([
-        &config.eid.terminal_key,
-        &config.eid.certificate_description,
-        &config.eid.trust_list,
-    ]) {
-        anyhow::ensure!(path.exists(), "eID file {} does not exist", path.display());
-    }
+    // The eID step: TA v2 with the configured chain and key, EF.CardSecurity
+    // against the CSCA trust list, CA v2, RI with the sector key. Any
+    // problem with these files stops the service here.
+    let authenticator = EacAuthenticator::from_config(&config.eid)
+        .context("loading the eID terminal configuration ([eid])")?;
     if matches!(args.command, Some(Command::CheckConfig)) {
-        println!("configuration is valid; signing key {}", signing_key.kid());
+        println!(
+            "configuration is valid; signing key {}, terminal {}",
+            signing_key.kid(),
+            authenticator.terminal()
+        );
         return Ok(());
     }
-
-    // The eID step (Terminal Authentication v2, Chip Authentication v2,
-    // Restricted Identification from g2c-eid) is not wired into the binary
-    // yet. There is deliberately no fallback: a provider that cannot verify
-    // the card must not issue tokens.
-    let authenticator: Option<Arc<dyn g2c_login_service::authenticator::EidAuthenticator>> = None;
-    let Some(authenticator) = authenticator else {
-        bail!(
-            "the eID step (TA/CA/RI) is not wired into this build yet; see docs/login-service.md"
-        );
-    };
+    tracing::info!(terminal = %authenticator.terminal(), "eID terminal loaded");
+    let authenticator = Arc::new(authenticator);
 
     let provider = Arc::new(g2c_login_service::provider::Provider::new(
         &config.issuer,

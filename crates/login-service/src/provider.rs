@@ -509,9 +509,14 @@ impl Provider {
         let (eid, step, next) = match outcome {
             Ok(outcome) => outcome,
             Err(error) => {
+                use crate::authenticator::EidError;
                 let code = match error {
-                    crate::authenticator::EidError::Card { .. } => RelayErrorCode::CardError,
-                    _ => RelayErrorCode::AuthenticationFailed,
+                    EidError::Card { .. } => RelayErrorCode::CardError,
+                    EidError::TerminalRejected(_) => RelayErrorCode::TerminalNotAccepted,
+                    EidError::UntrustedCard(_) => RelayErrorCode::CardNotTrusted,
+                    EidError::BadStart(_) | EidError::Verification(_) | EidError::Protocol(_) => {
+                        RelayErrorCode::AuthenticationFailed
+                    }
                 };
                 return Err(fail(&session.request, code, error.to_string()));
             }

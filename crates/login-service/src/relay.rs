@@ -99,6 +99,29 @@ pub struct Start {
     pub chat: Option<Vec<u8>>,
 }
 
+impl Start {
+    /// The `start` message from what PACE produced: EF.CardAccess as read,
+    /// ID_PICC and the CARs ([`g2c_eid::pace::PaceOutcome::session_info`]),
+    /// and the CHAT PACE ran with if the citizen deselected optional rights.
+    pub fn from_pace(
+        ef_card_access: Vec<u8>,
+        pace: &g2c_eid::ta::PaceSessionInfo,
+        chat: Option<Vec<u8>>,
+    ) -> Self {
+        Self {
+            ef_card_access,
+            id_picc: pace.id_picc.clone(),
+            cars: pace
+                .car
+                .iter()
+                .chain(pace.previous_car.iter())
+                .map(ToString::to_string)
+                .collect(),
+            chat,
+        }
+    }
+}
+
 /// One batch of card responses.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TransmitResponses {
@@ -185,6 +208,24 @@ pub enum SecureMessaging {
     Service,
 }
 
+impl From<g2c_eid::eac::Protection> for SecureMessaging {
+    fn from(protection: g2c_eid::eac::Protection) -> Self {
+        match protection {
+            g2c_eid::eac::Protection::Client => Self::Client,
+            g2c_eid::eac::Protection::Service => Self::Service,
+        }
+    }
+}
+
+impl From<SecureMessaging> for g2c_eid::eac::Protection {
+    fn from(secure_messaging: SecureMessaging) -> Self {
+        match secure_messaging {
+            SecureMessaging::Client => Self::Client,
+            SecureMessaging::Service => Self::Service,
+        }
+    }
+}
+
 /// One batch of commands for the card.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TransmitCommands {
@@ -233,6 +274,12 @@ pub enum RelayErrorCode {
     CardError,
     /// Terminal/Chip Authentication or Restricted Identification failed.
     AuthenticationFailed,
+    /// The card did not accept the service's terminal certificate chain
+    /// (unknown or expired CVCA, DV or terminal certificate) or its signature.
+    TerminalNotAccepted,
+    /// The card's EF.CardSecurity is not signed under a CSCA the service
+    /// trusts (passive authentication failed): the service refuses the card.
+    CardNotTrusted,
     /// The app aborted.
     Aborted,
     /// Too many sessions are open.
@@ -258,9 +305,12 @@ impl RelayErrorCode {
             Self::UnsupportedVersion | Self::Malformed | Self::UnexpectedMessage => 400,
             Self::TooLarge => 413,
             Self::UnknownSession => 404,
-            Self::TooManySteps | Self::CardError | Self::AuthenticationFailed | Self::Aborted => {
-                403
-            }
+            Self::TooManySteps
+            | Self::CardError
+            | Self::AuthenticationFailed
+            | Self::TerminalNotAccepted
+            | Self::CardNotTrusted
+            | Self::Aborted => 403,
             Self::Timeout => 408,
             Self::Busy => 503,
             Self::Internal => 500,

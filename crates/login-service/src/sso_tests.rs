@@ -1,33 +1,38 @@
-//! End to end: a real Synapse logs a citizen in through this provider.
+//! End to end: a real Synapse logs citizens in through this provider, with
+//! the real eID step.
 //!
 //! The app's path without a browser: SSO redirect at Synapse → `/authorize`
-//! (JSON) → the relay with the [`RelayClient`] and a test card → back to
-//! Synapse's callback → `loginToken` at the app's loopback → `m.login.token`.
+//! (JSON) → the relay with [`RelayClient`] around g2c-eid's card-side
+//! relay and a [`FakeCard`](g2c_eid::fake_card::FakeCard) (card side of
+//! PACE, TA, CA and RI) → back to Synapse's callback → `loginToken` at the
+//! app's loopback → `m.login.token`.
 //!
-//! The eID step here is [`UnverifiedTestAuthenticator`] (no TA/CA/RI
-//! cryptography): this test proves the OpenID Connect and relay plumbing
-//! with Synapse, not the eID protocols.
-//!
-//! Synapse insists on an https issuer in its metadata checks, and the test
-//! harness cannot yet make Synapse trust a test CA (it would need
-//! `SSL_CERT_FILE` in Synapse's environment), so the provider entry sets
-//! `skip_verification: true` and the provider serves plain HTTP on
-//! loopback. Production requires TLS and full verification.
+//! The provider is built as the binary builds it: a TOML configuration
+//! (parsed and validated by [`Config::parse`]) naming the eID files and the
+//! TLS certificate, all generated at test time into a temporary directory
+//! (test CV PKI and chips from g2c-eid, a TLS CA from rcgen). It serves
+//! HTTPS with an `https` issuer, and Synapse verifies the provider's
+//! metadata fully (no `skip_verification`): Synapse's HTTP client for OIDC
+//! (`RegularPolicyForHTTPS`) trusts OpenSSL's default verify paths, which
+//! honour `SSL_CERT_FILE` in its environment, set here to the test CA. The
+//! certificate is for the IP address 127.0.0.1, which Synapse checks.
 
 use std::sync::Arc;
 
+use g2c_eid::fake_card::FakeCard;
 use g2c_testkit::{Synapse, SynapseOptions};
 use zeroize::Zeroizing;
 
-use crate::client::RelayClient;
+use crate::client::{ClientError, RelayClient};
 use crate::clock::SystemClock;
-use crate::config::{ClientConfig, Lifetimes};
+use crate::config::{ClientConfig, Config};
+use crate::eac::EacAuthenticator;
 use crate::provider::Provider;
 use crate::pseudonym;
-use crate::relay::SecureMessaging;
+use crate::relay::{RelayError, RelayErrorCode};
 use crate::server::{Transport, serve};
 use crate::signing::SigningKey;
-use crate::test_support::{TestCard, UnverifiedTestAuthenticator, test_start};
+use crate::test_support::{TestEid, pace};
 
 const CLIENT_ID: &str = "synapse";
 const APP_REDIRECT: &str = "http://127.0.0.1:9/cb";
@@ -47,12 +52,91 @@ fn location(response: &reqwest::Response) -> String {
         .to_owned()
 }
 
-/// One full SSO login with `pseudonym` on the card; returns the user id.
-async fn login(synapse: &Synapse, pseudonym: &[u8]) -> String {
-    // A fresh app: its own cookie jar, and it follows redirects itself.
+/// A test CA and a server certificate for 127.0.0.1 it issued, written as
+/// PEM files into `dir`; returns the CA certificate (PEM).
+fn write_test_tls(dir: &std::path::Path) -> String {
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose,
+        IsCa, KeyPair, KeyUsagePurpose,
+    };
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "Amtsbote login-service test CA");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+
+    let server_key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "127.0.0.1");
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let server = params.signed_by(&server_key, &ca).unwrap();
+
+    std::fs::write(dir.join("tls-chain.pem"), server.pem()).unwrap();
+    std::fs::write(
+        dir.join("tls-key.pem"),
+        Zeroizing::new(server_key.serialize_pem()).as_bytes(),
+    )
+    .unwrap();
+    std::fs::write(dir.join("test-ca.pem"), ca.pem()).unwrap();
+    ca.pem()
+}
+
+/// The service's configuration file, as an operator would write it.
+fn config_toml(listen: std::net::SocketAddr, dir: &std::path::Path, eid: &TestEid) -> String {
+    let files = eid.write_files(dir);
+    let path = |p: &std::path::Path| p.display().to_string();
+    let chain: Vec<String> = files
+        .terminal_certificate_chain
+        .iter()
+        .map(|p| format!("{:?}", path(p)))
+        .collect();
+    format!(
+        r#"listen = "{listen}"
+issuer = "https://{listen}"
+clients = []
+
+[tls]
+certificate_chain = {chain_pem:?}
+private_key = {key_pem:?}
+
+[eid]
+terminal_certificate_chain = [{chain}]
+terminal_key = {key:?}
+certificate_description = {description:?}
+trust_list = {trust:?}
+sector_public_key = {sector:?}
+"#,
+        chain_pem = path(&dir.join("tls-chain.pem")),
+        key_pem = path(&dir.join("tls-key.pem")),
+        chain = chain.join(", "),
+        key = path(&files.terminal_key),
+        description = path(&files.certificate_description),
+        trust = path(&files.trust_list),
+        sector = path(&files.sector_public_key),
+    )
+}
+
+/// How a login ended.
+#[derive(Debug)]
+enum Outcome {
+    /// Logged in as this Matrix user.
+    LoggedIn(String),
+    /// The service refused during the relay.
+    Refused(RelayError),
+}
+
+/// One full SSO login of a fresh app with `card`.
+async fn login(synapse: &Synapse, ca: &reqwest::Certificate, card: &mut FakeCard) -> Outcome {
+    // A fresh app: its own cookie jar, only the test CA as TLS root, and it
+    // follows redirects itself.
     let http = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
+        .tls_certs_only([ca.clone()])
         .build()
         .unwrap();
 
@@ -67,21 +151,33 @@ async fn login(synapse: &Synapse, pseudonym: &[u8]) -> String {
         .unwrap();
     assert!(start.status().is_redirection(), "{}", start.status());
     let authorize_url = location(&start);
+    assert!(
+        authorize_url.starts_with("https://127.0.0.1:"),
+        "{authorize_url}"
+    );
 
     let relay = RelayClient::join(http.clone(), &authorize_url)
         .await
         .unwrap();
     let hello = relay.hello().await.unwrap();
-    assert_eq!(hello.description.subject_name, "Amtsbote test login");
-    let mut card = TestCard {
-        pseudonym: pseudonym.to_vec(),
-        seen: Vec::new(),
+    assert_eq!(hello.description.subject_name, "Amtsbote Testdienst");
+    // The app shows the description and CHAT, the citizen enters the PIN.
+    let (pace_start, mut card_relay) = pace(card, &hello.required_chat);
+    let mut redirect = match relay.run(pace_start, &mut card_relay).await {
+        Ok(redirect) => redirect,
+        Err(ClientError::Refused(error)) => {
+            // The flow ends at Synapse with an error, never with a login.
+            let back = error.redirect_to.clone().expect("an error redirect");
+            let response = http.get(&back).send().await.unwrap();
+            assert!(
+                !response.status().is_redirection()
+                    || !location(&response).starts_with(APP_REDIRECT),
+                "Synapse must not hand the app a login token"
+            );
+            return Outcome::Refused(error);
+        }
+        Err(other) => panic!("relay failed: {other}"),
     };
-    let mut redirect = relay.run(test_start(), &mut card).await.unwrap();
-    assert_eq!(
-        card.seen,
-        [SecureMessaging::Client, SecureMessaging::Service]
-    );
 
     // Back to Synapse's callback, then on to the app's loopback.
     let mut hops = 0;
@@ -122,24 +218,47 @@ async fn login(synapse: &Synapse, pseudonym: &[u8]) -> String {
         .json()
         .await
         .unwrap();
-    login["user_id"].as_str().unwrap().to_owned()
+    Outcome::LoggedIn(login["user_id"].as_str().unwrap().to_owned())
+}
+
+fn logged_in(outcome: Outcome) -> String {
+    match outcome {
+        Outcome::LoggedIn(user) => user,
+        Outcome::Refused(error) => panic!("login refused: {error}"),
+    }
+}
+
+fn refused(outcome: Outcome) -> RelayError {
+    match outcome {
+        Outcome::Refused(error) => error,
+        Outcome::LoggedIn(user) => panic!("logged in as {user}, expected a refusal"),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn citizen_logs_in_to_synapse_through_the_eid_relay() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let issuer = format!("http://{}", listener.local_addr().unwrap());
-    let secret = random_secret();
+async fn citizens_log_in_to_synapse_with_the_eid_card_over_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let eid = TestEid::generate();
+    let ca_pem = write_test_tls(dir.path());
+    let ca = reqwest::Certificate::from_pem(ca_pem.as_bytes()).unwrap();
 
-    // Clients are registered once Synapse's port (its callback URL) is known;
-    // Synapse fetches the discovery document while it starts.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let listen = listener.local_addr().unwrap();
+    let config = Config::parse(&config_toml(listen, dir.path(), &eid)).unwrap();
+    let tls = config.tls.as_ref().unwrap();
+    let transport = Transport::tls_from_pem_files(&tls.certificate_chain, &tls.private_key)
+        .await
+        .unwrap();
+    let authenticator = EacAuthenticator::from_config(&config.eid).unwrap();
+
+    // Clients are registered once Synapse's port (its callback URL) is known.
     let provider = Arc::new(
         Provider::new(
-            &issuer,
-            Vec::new(),
-            Lifetimes::default(),
+            &config.issuer,
+            config.clients.clone(),
+            config.lifetimes,
             SigningKey::generate().unwrap(),
-            Arc::new(UnverifiedTestAuthenticator),
+            Arc::new(authenticator),
             Arc::new(SystemClock),
         )
         .unwrap(),
@@ -147,13 +266,16 @@ async fn citizen_logs_in_to_synapse_through_the_eid_relay() {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(serve(
         listener,
-        Transport::PlainOnLoopback,
+        transport,
         crate::http::router(provider.clone()),
         async {
             let _ = stopped.await;
         },
     ));
 
+    let secret = random_secret();
+    // Full metadata verification: https issuer, endpoints below it, TLS
+    // checked against the test CA via SSL_CERT_FILE.
     let extra_config = format!(
         r#"
 oidc_providers:
@@ -163,20 +285,25 @@ oidc_providers:
     client_id: "{CLIENT_ID}"
     client_secret: "{secret}"
     scopes: ["openid"]
-    # Loopback test only: plain-HTTP issuer, so Synapse's metadata checks
-    # are off. Production: https issuer, TLS, full verification.
-    skip_verification: true
     user_mapping_provider:
       config:
         localpart_template: "{{{{ user.sub }}}}"
 sso:
   client_whitelist: ["http://127.0.0.1:"]
 "#,
+        issuer = config.issuer,
         secret = secret.as_str()
     );
-    let synapse = Synapse::start_with(SynapseOptions { extra_config })
-        .await
-        .unwrap();
+    assert!(!extra_config.contains("skip_verification"));
+    let synapse = Synapse::start_with(SynapseOptions {
+        extra_config,
+        env: vec![(
+            "SSL_CERT_FILE".into(),
+            dir.path().join("test-ca.pem").display().to_string(),
+        )],
+    })
+    .await
+    .unwrap();
     provider
         .set_clients(vec![ClientConfig {
             client_id: CLIENT_ID.into(),
@@ -188,20 +315,32 @@ sso:
         }])
         .unwrap();
 
-    let card = b"RI pseudonym of test card one";
-    let expected = format!(
-        "@{}:{}",
-        pseudonym::localpart(&crate::authenticator::SectorPseudonym::new(card.to_vec())),
-        synapse.server_name()
-    );
-    let user_id = login(&synapse, card).await;
-    assert_eq!(user_id, expected);
-    assert!(user_id.starts_with("@c-"));
+    let user = |i: usize| {
+        format!(
+            "@{}:{}",
+            pseudonym::localpart(&eid.expected_pseudonym(i)),
+            synapse.server_name()
+        )
+    };
 
-    // The same card again: the same account. Another card: another one.
-    assert_eq!(login(&synapse, card).await, expected);
-    let other = login(&synapse, b"RI pseudonym of test card two").await;
-    assert_ne!(other, expected);
+    // Card one: its account is named after its RI pseudonym in this sector.
+    let mut card_one = eid.card(0);
+    let first = logged_in(login(&synapse, &ca, &mut card_one).await);
+    assert_eq!(first, user(0));
+    assert!(first.starts_with("@c-"));
+    // The same card again: the same account.
+    assert_eq!(logged_in(login(&synapse, &ca, &mut card_one).await), first);
+    // Another card: another account.
+    let second = logged_in(login(&synapse, &ca, &mut eid.card(1)).await);
+    assert_eq!(second, user(1));
+    assert_ne!(second, first);
+
+    // EF.CardSecurity signed under a CSCA the service does not trust.
+    let error = refused(login(&synapse, &ca, &mut eid.card_under_unknown_csca()).await);
+    assert_eq!(error.code, RelayErrorCode::CardNotTrusted, "{error}");
+    // A card that trusts another CVCA refuses the service's terminal chain.
+    let error = refused(login(&synapse, &ca, &mut eid.card_with_other_cvca()).await);
+    assert_eq!(error.code, RelayErrorCode::TerminalNotAccepted, "{error}");
 
     let _ = stop.send(());
     server.await.unwrap().unwrap();

@@ -1,115 +1,231 @@
-//! Test-only stand-ins for the eID step. Compiled only for this crate's
-//! tests: [`UnverifiedTestAuthenticator`] runs no cryptography and trusts
-//! whatever "pseudonym" the card returns, so it must never reach a build.
+//! The eID world of this crate's tests, generated at run time (no key is
+//! committed): g2c-eid's test PKI (CVCA → DV → terminal with a certificate
+//! description), chips whose EF.CardSecurity is signed under test CSCAs, a
+//! sector key, [`FakeCard`]s that run PACE, TA, CA and RI, and the app's
+//! side after PACE (g2c-eid's [`ClientRelay`]).
 
-use crate::authenticator::{EidAuthenticator, EidError, EidSession, EidStep, SectorPseudonym};
-use crate::relay::{Description, Hello, SecureMessaging, Start};
+use std::path::Path;
 
-/// A made-up command standing in for Terminal/Chip Authentication.
-pub(crate) const FAKE_EAC_COMMAND: [u8; 5] = [0x80, 0xEA, 0x00, 0x00, 0x00];
-/// A made-up command standing in for Restricted Identification.
-pub(crate) const FAKE_RI_COMMAND: [u8; 5] = [0x80, 0x4E, 0x00, 0x00, 0x00];
+use g2c_eid::apdu::CommandApdu;
+use g2c_eid::card_access::SecurityInfos;
+use g2c_eid::eac::Batch;
+use g2c_eid::fake_card::{FakeCard, FakeEac};
+use g2c_eid::pace::{self, Curve, Pace, PaceParameters};
+use g2c_eid::relay::ClientRelay;
+use g2c_eid::secrets::{Password, Pin};
+use g2c_eid::test_pki::{CardSecurityFixture, TestKey, TestPki};
+use g2c_eid::transport::CardTransport;
+use sha2::Digest as _;
+use zeroize::Zeroizing;
 
-/// Two relay steps (one "client" SM batch, one "service" SM batch), then
-/// the card's answer to the second taken as the pseudonym. NOT an eID
-/// authentication.
-pub(crate) struct UnverifiedTestAuthenticator;
+use crate::authenticator::SectorPseudonym;
+use crate::config::EidConfig;
+use crate::eac::{EacAuthenticator, EacCredentials, encode_pkcs8};
+use crate::provider::Provider;
+use crate::relay::{ClientBody, RelayError, ServiceBody, Start, TransmitResponses};
 
-struct Session {
-    step: u8,
+const PIN: &str = "123456";
+const CAN: &str = "222222";
+const PUK: &str = "3333333333";
+const CURVE: Curve = Curve::BrainpoolP256r1;
+
+/// The service's credentials and two cards it trusts.
+///
+/// Both cards come from one production batch, as with the nPA: the same
+/// EF.CardSecurity (CA key, signed by a document signer under the trusted
+/// test CSCA) and each its own Restricted Identification key.
+pub(crate) struct TestEid {
+    /// The terminal PKI the trusted cards know.
+    pub(crate) pki: TestPki,
+    /// The batch's chip data, under the trusted CSCA.
+    pub(crate) chip: CardSecurityFixture,
+    /// The RI keys of card one and card two.
+    pub(crate) ri_keys: [TestKey; 2],
+    /// The service's RI sector key.
+    pub(crate) sector: TestKey,
 }
 
-fn ok_data(response: &[u8]) -> Result<&[u8], EidError> {
-    match response {
-        [data @ .., 0x90, 0x00] => Ok(data),
-        [.., sw1, sw2] => Err(EidError::Card {
-            status: u16::from_be_bytes([*sw1, *sw2]),
-        }),
-        _ => Err(EidError::Protocol("response too short".into())),
-    }
+fn pem(label: &str, der: &[u8]) -> String {
+    use base64::Engine as _;
+    let body = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+        lines.join("\n")
+    )
 }
 
-impl EidSession for Session {
-    fn step(&mut self, responses: Vec<Vec<u8>>) -> Result<EidStep, EidError> {
-        let [response] = responses.as_slice() else {
-            return Err(EidError::Protocol("expected one response".into()));
-        };
-        let data = ok_data(response)?;
-        self.step += 1;
-        match self.step {
-            1 => Ok(EidStep::Transmit {
-                secure_messaging: SecureMessaging::Service,
-                commands: vec![FAKE_RI_COMMAND.to_vec()],
-            }),
-            _ if data.is_empty() => Err(EidError::Verification("empty pseudonym".into())),
-            _ => Ok(EidStep::Done(SectorPseudonym::new(data.to_vec()))),
+impl TestEid {
+    pub(crate) fn generate() -> Self {
+        Self {
+            pki: TestPki::generate(CURVE),
+            chip: CardSecurityFixture::generate(CURVE),
+            ri_keys: [TestKey::generate(CURVE), TestKey::generate(CURVE)],
+            sector: TestKey::generate(CURVE),
         }
     }
-}
 
-impl EidAuthenticator for UnverifiedTestAuthenticator {
-    fn hello(&self) -> Hello {
-        Hello {
-            terminal_certificate: vec![0x7F, 0x21, 0x00],
-            certificate_description: vec![0x30, 0x00],
-            description: Description {
-                issuer_name: "Test DV".into(),
-                subject_name: "Amtsbote test login".into(),
-                subject_url: "https://login.example".into(),
-                terms_of_usage: "Test only.".into(),
-            },
-            required_chat: vec![0x7F, 0x4C, 0x00],
-            optional_chat: vec![0x7F, 0x4C, 0x00],
+    /// The service side, in memory.
+    pub(crate) fn credentials(&self) -> EacCredentials {
+        EacCredentials {
+            chain: self
+                .pki
+                .chain()
+                .iter()
+                .map(|c| c.to_bytes().to_vec())
+                .collect(),
+            terminal_key_pkcs8: encode_pkcs8(CURVE, self.pki.terminal_key.secret()),
+            certificate_description: self.pki.description.to_der(),
+            trust_list: vec![self.chip.csca_der.clone()],
+            sector_public_key: self.sector.public.clone(),
         }
     }
 
-    fn begin(&self, start: &Start) -> Result<(Box<dyn EidSession>, EidStep), EidError> {
-        if start.id_picc.is_empty() {
-            return Err(EidError::BadStart("no ID_PICC".into()));
+    pub(crate) fn authenticator(&self) -> EacAuthenticator {
+        EacAuthenticator::new(self.credentials()).unwrap()
+    }
+
+    /// Writes the service's files into `dir` (key 0600) and returns the
+    /// `[eid]` section naming them.
+    pub(crate) fn write_files(&self, dir: &Path) -> EidConfig {
+        let credentials = self.credentials();
+        let mut chain = Vec::new();
+        for (name, der) in ["dv.cvcert", "terminal.cvcert"]
+            .iter()
+            .zip(&credentials.chain)
+        {
+            std::fs::write(dir.join(name), der).unwrap();
+            chain.push(dir.join(name));
         }
-        Ok((
-            Box::new(Session { step: 0 }),
-            EidStep::Transmit {
-                secure_messaging: SecureMessaging::Client,
-                commands: vec![FAKE_EAC_COMMAND.to_vec()],
-            },
-        ))
+        let key = dir.join("terminal.pkcs8");
+        {
+            use std::io::Write as _;
+            use std::os::unix::fs::OpenOptionsExt as _;
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&key)
+                .unwrap();
+            file.write_all(&credentials.terminal_key_pkcs8).unwrap();
+        }
+        std::fs::write(
+            dir.join("description.der"),
+            &credentials.certificate_description,
+        )
+        .unwrap();
+        let trust: String = credentials
+            .trust_list
+            .iter()
+            .map(|der| pem("CERTIFICATE", der))
+            .collect();
+        std::fs::write(dir.join("csca.pem"), trust).unwrap();
+        std::fs::write(dir.join("sector.pub"), &credentials.sector_public_key).unwrap();
+        EidConfig {
+            terminal_certificate_chain: chain,
+            terminal_key: key,
+            certificate_description: dir.join("description.der"),
+            trust_list: dir.join("csca.pem"),
+            sector_public_key: dir.join("sector.pub"),
+        }
+    }
+
+    /// Trusted card `i` (0 or 1).
+    pub(crate) fn card(&self, i: usize) -> FakeCard {
+        let mut eac = FakeEac::from_fixture(&self.pki, &self.chip);
+        eac.ri_secret = Zeroizing::new(self.ri_keys[i].secret().to_vec());
+        FakeCard::with_eac(PIN, CAN, PUK, eac)
+    }
+
+    /// A card that knows the terminal PKI but whose EF.CardSecurity is
+    /// signed under a CSCA the service does not trust (same name as the
+    /// trusted one, other key).
+    pub(crate) fn card_under_unknown_csca(&self) -> FakeCard {
+        let chip = CardSecurityFixture::generate(CURVE);
+        FakeCard::with_eac(PIN, CAN, PUK, FakeEac::from_fixture(&self.pki, &chip))
+    }
+
+    /// A trusted chip whose card trusts another CVCA (same name, other key),
+    /// so it refuses the service's terminal chain.
+    pub(crate) fn card_with_other_cvca(&self) -> FakeCard {
+        let other = TestPki::generate(CURVE);
+        FakeCard::with_eac(PIN, CAN, PUK, FakeEac::from_fixture(&other, &self.chip))
+    }
+
+    /// The pseudonym card `i` must yield in this sector (computed
+    /// independently: SHA-256 of the ECDH of its RI key and the sector key).
+    pub(crate) fn expected_pseudonym(&self, i: usize) -> SectorPseudonym {
+        let shared =
+            g2c_eid::ec::ecdh(CURVE, self.ri_keys[i].secret(), &self.sector.public).unwrap();
+        SectorPseudonym::new(sha2::Sha256::digest(shared.as_slice()).to_vec())
+    }
+
+    /// A valid `start` (PACE on a fresh trusted card), for tests of the
+    /// provider's message rules.
+    pub(crate) fn start(&self) -> Start {
+        use crate::authenticator::EidAuthenticator as _;
+        let mut card = self.card(0);
+        let chat = self.authenticator().hello().required_chat;
+        pace(&mut card, &chat).0
     }
 }
 
-/// The card side for [`UnverifiedTestAuthenticator`]: answers the fake
-/// RI command with a fixed pseudonym, and records which SM mode each
-/// command came with.
-#[cfg(feature = "client")]
-pub(crate) struct TestCard {
-    pub(crate) pseudonym: Vec<u8>,
-    pub(crate) seen: Vec<SecureMessaging>,
+/// The app: reads EF.CardAccess, runs PACE with the PIN and `chat`, and
+/// returns the `start` message and its card-side relay.
+pub(crate) fn pace<'a>(
+    card: &'a mut FakeCard,
+    chat: &[u8],
+) -> (Start, ClientRelay<&'a mut FakeCard>) {
+    let read = CommandApdu::new(0x00, 0xB0, 0x9C, 0x00)
+        .with_le(256)
+        .unwrap();
+    let card_access = card.transmit(&read).unwrap().into_data();
+    let params = PaceParameters::select(&SecurityInfos::parse(&card_access).unwrap()).unwrap();
+    let pin = Pin::new(PIN).unwrap();
+    let outcome = pace::establish(
+        card,
+        Pace::new(&params, Password::Pin(&pin), Some(chat)).unwrap(),
+    )
+    .unwrap();
+    let start = Start::from_pace(card_access, &outcome.session_info(), None);
+    (start, ClientRelay::new(card, outcome.keys))
 }
 
-#[cfg(feature = "client")]
-impl crate::client::CardChannel for TestCard {
-    fn transmit(
-        &mut self,
-        command: &[u8],
-        secure_messaging: SecureMessaging,
-    ) -> Result<Vec<u8>, crate::client::CardChannelError> {
-        self.seen.push(secure_messaging);
-        if command == FAKE_RI_COMMAND {
-            let mut response = self.pseudonym.clone();
-            response.extend([0x90, 0x00]);
-            Ok(response)
-        } else {
-            Ok(vec![0x90, 0x00])
+/// The app's whole relay run against `provider` directly (no HTTP):
+/// `hello`, PACE, `start`, the batches. Returns `done.redirect_to`.
+pub(crate) fn run_card(
+    provider: &Provider,
+    session: &str,
+    card: &mut FakeCard,
+) -> Result<String, RelayError> {
+    let ServiceBody::Hello(hello) = provider.relay(session, ClientBody::Hello)? else {
+        panic!("expected hello");
+    };
+    let (start, mut relay) = pace(card, &hello.required_chat);
+    let mut next = provider.relay(session, ClientBody::Start(start))?;
+    loop {
+        match next {
+            ServiceBody::Done { redirect_to } => return Ok(redirect_to),
+            ServiceBody::Transmit(batch) => {
+                let responses = relay
+                    .run(&Batch {
+                        protection: batch.secure_messaging.into(),
+                        commands: batch.commands,
+                    })
+                    .unwrap();
+                next = provider.relay(
+                    session,
+                    ClientBody::Transmit(TransmitResponses {
+                        step: batch.step,
+                        responses,
+                    }),
+                )?;
+            }
+            other => panic!("unexpected {other:?}"),
         }
-    }
-}
-
-/// A plausible `start` message.
-pub(crate) fn test_start() -> Start {
-    Start {
-        ef_card_access: vec![0x31, 0x00],
-        id_picc: vec![0x11; 32],
-        cars: vec!["DETESTeID00005".into()],
-        chat: None,
     }
 }

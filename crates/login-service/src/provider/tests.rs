@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use super::*;
 use crate::clock::ManualClock;
-use crate::relay::{SecureMessaging, TransmitResponses};
-use crate::test_support::{UnverifiedTestAuthenticator, test_start};
+use crate::relay::TransmitResponses;
+use crate::test_support::{TestEid, run_card};
 
 const SECRET: &str = "0123456789abcdef0123456789abcdef";
 const REDIRECT: &str = "https://matrix.example/_synapse/client/oidc/callback";
@@ -14,10 +14,12 @@ const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 struct Fixture {
     provider: Provider,
     clock: Arc<ManualClock>,
+    eid: TestEid,
 }
 
 fn fixture() -> Fixture {
     let clock = Arc::new(ManualClock::new(1_700_000_000));
+    let eid = TestEid::generate();
     let provider = Provider::new(
         "https://login.example/",
         vec![ClientConfig {
@@ -27,11 +29,15 @@ fn fixture() -> Fixture {
         }],
         Lifetimes::default(),
         SigningKey::generate().unwrap(),
-        Arc::new(UnverifiedTestAuthenticator),
+        Arc::new(eid.authenticator()),
         clock.clone(),
     )
     .unwrap();
-    Fixture { provider, clock }
+    Fixture {
+        provider,
+        clock,
+        eid,
+    }
 }
 
 fn params() -> AuthorizeParams {
@@ -52,52 +58,10 @@ fn session_of(join: &JoinInfo) -> String {
     join.relay_url.rsplit('/').next().unwrap().to_owned()
 }
 
-/// Runs the relay with the test authenticator; returns the code.
-fn run_relay(provider: &Provider, session: &str, pseudonym: &[u8]) -> String {
-    assert!(matches!(
-        provider.relay(session, ClientBody::Hello),
-        Ok(ServiceBody::Hello(_))
-    ));
-    let first = provider
-        .relay(session, ClientBody::Start(test_start()))
-        .unwrap();
-    let ServiceBody::Transmit(first) = first else {
-        panic!("expected transmit")
-    };
-    assert_eq!(
-        (first.step, first.secure_messaging),
-        (1, SecureMessaging::Client)
-    );
-    let second = provider
-        .relay(
-            session,
-            ClientBody::Transmit(TransmitResponses {
-                step: 1,
-                responses: vec![vec![0x90, 0x00]],
-            }),
-        )
-        .unwrap();
-    let ServiceBody::Transmit(second) = second else {
-        panic!("expected transmit")
-    };
-    assert_eq!(
-        (second.step, second.secure_messaging),
-        (2, SecureMessaging::Service)
-    );
-    let mut response = pseudonym.to_vec();
-    response.extend([0x90, 0x00]);
-    let done = provider
-        .relay(
-            session,
-            ClientBody::Transmit(TransmitResponses {
-                step: 2,
-                responses: vec![response],
-            }),
-        )
-        .unwrap();
-    let ServiceBody::Done { redirect_to } = done else {
-        panic!("expected done")
-    };
+/// Runs the relay with trusted card `card` (PACE, TA, CA, RI); returns the
+/// code.
+fn run_relay(f: &Fixture, session: &str, card: usize) -> String {
+    let redirect_to = run_card(&f.provider, session, &mut f.eid.card(card)).unwrap();
     let url = url::Url::parse(&redirect_to).unwrap();
     assert!(redirect_to.starts_with(REDIRECT));
     let pairs: HashMap<_, _> = url.query_pairs().into_owned().collect();
@@ -107,7 +71,7 @@ fn run_relay(provider: &Provider, session: &str, pseudonym: &[u8]) -> String {
 
 fn code(f: &Fixture) -> String {
     let join = f.provider.authorize(&params()).unwrap();
-    run_relay(&f.provider, &session_of(&join), b"card one")
+    run_relay(f, &session_of(&join), 0)
 }
 
 fn token_request(code: &str) -> TokenRequest {
@@ -138,9 +102,8 @@ fn full_flow_issues_a_verifiable_id_token_without_pii() {
         .unwrap()
         .claims;
     let claims: IdTokenClaims = serde_json::from_value(raw.clone()).unwrap();
-    let expected_sub = pseudonym::localpart(&crate::authenticator::SectorPseudonym::new(
-        b"card one".to_vec(),
-    ));
+    // The subject derives from card one's RI pseudonym in this sector.
+    let expected_sub = pseudonym::localpart(&f.eid.expected_pseudonym(0));
     assert_eq!(claims.sub, expected_sub);
     assert_eq!(claims.nonce, "n0nce");
     assert_eq!(claims.iat, 1_700_000_000);
@@ -342,7 +305,7 @@ fn relay_sessions_are_single_use_and_ordered() {
     // Start before hello: out of order, the session is over.
     let err = f
         .provider
-        .relay(&session, ClientBody::Start(test_start()))
+        .relay(&session, ClientBody::Start(f.eid.start()))
         .unwrap_err();
     assert_eq!(err.code, RelayErrorCode::UnexpectedMessage);
     assert!(err.redirect_to.unwrap().contains("error=access_denied"));
@@ -352,7 +315,7 @@ fn relay_sessions_are_single_use_and_ordered() {
     // A finished session cannot be run again.
     let join = f.provider.authorize(&params()).unwrap();
     let session = session_of(&join);
-    run_relay(&f.provider, &session, b"card one");
+    run_relay(&f, &session, 0);
     let err = f.provider.relay(&session, ClientBody::Hello).unwrap_err();
     assert_eq!(err.code, RelayErrorCode::UnknownSession);
 }
@@ -363,7 +326,7 @@ fn relay_replayed_step_is_refused() {
     let session = session_of(&f.provider.authorize(&params()).unwrap());
     f.provider.relay(&session, ClientBody::Hello).unwrap();
     f.provider
-        .relay(&session, ClientBody::Start(test_start()))
+        .relay(&session, ClientBody::Start(f.eid.start()))
         .unwrap();
     let batch = TransmitResponses {
         step: 2,
@@ -384,7 +347,7 @@ fn relay_times_out_between_steps_and_overall() {
     f.clock.advance(relay::STEP_TIMEOUT_SECS);
     let err = f
         .provider
-        .relay(&session, ClientBody::Start(test_start()))
+        .relay(&session, ClientBody::Start(f.eid.start()))
         .unwrap_err();
     assert_eq!(err.code, RelayErrorCode::Timeout);
 
@@ -400,7 +363,7 @@ fn card_errors_and_aborts_end_the_session_with_an_error_redirect() {
     let session = session_of(&f.provider.authorize(&params()).unwrap());
     f.provider.relay(&session, ClientBody::Hello).unwrap();
     f.provider
-        .relay(&session, ClientBody::Start(test_start()))
+        .relay(&session, ClientBody::Start(f.eid.start()))
         .unwrap();
     let batch = TransmitResponses {
         step: 1,
@@ -429,17 +392,62 @@ fn card_errors_and_aborts_end_the_session_with_an_error_redirect() {
 #[test]
 fn same_card_same_subject_other_card_other_subject() {
     let f = fixture();
-    let sub = |pseudonym: &[u8]| {
+    let sub = |card: usize| {
         let join = f.provider.authorize(&params()).unwrap();
-        let code = run_relay(&f.provider, &session_of(&join), pseudonym);
+        let code = run_relay(&f, &session_of(&join), card);
         let token = f.provider.token(&token_request(&code)).unwrap();
         f.provider.userinfo(&token.access_token).unwrap()["sub"]
             .as_str()
             .unwrap()
             .to_owned()
     };
-    assert_eq!(sub(b"card one"), sub(b"card one"));
-    assert_ne!(sub(b"card one"), sub(b"card two"));
+    assert_eq!(sub(0), sub(0));
+    assert_ne!(sub(0), sub(1));
+    assert_eq!(sub(1), pseudonym::localpart(&f.eid.expected_pseudonym(1)));
+}
+
+#[test]
+fn a_card_under_an_untrusted_csca_is_refused() {
+    let f = fixture();
+    let session = session_of(&f.provider.authorize(&params()).unwrap());
+    let err = run_card(&f.provider, &session, &mut f.eid.card_under_unknown_csca()).unwrap_err();
+    assert_eq!(err.code, RelayErrorCode::CardNotTrusted, "{err}");
+    assert!(
+        err.message.contains("not issued by a trusted CSCA"),
+        "{err}"
+    );
+    assert!(err.redirect_to.unwrap().contains("error=access_denied"));
+    // The session is over; no code was issued.
+    let err = f.provider.relay(&session, ClientBody::Hello).unwrap_err();
+    assert_eq!(err.code, RelayErrorCode::UnknownSession);
+    assert!(f.provider.state().codes.is_empty());
+}
+
+#[test]
+fn a_card_that_does_not_trust_the_terminal_refuses_it() {
+    let f = fixture();
+    let session = session_of(&f.provider.authorize(&params()).unwrap());
+    let err = run_card(&f.provider, &session, &mut f.eid.card_with_other_cvca()).unwrap_err();
+    assert_eq!(err.code, RelayErrorCode::TerminalNotAccepted, "{err}");
+    assert!(f.provider.state().codes.is_empty());
+}
+
+#[test]
+fn a_chat_without_restricted_identification_is_refused_before_ta() {
+    let f = fixture();
+    let session = session_of(&f.provider.authorize(&params()).unwrap());
+    f.provider.relay(&session, ClientBody::Hello).unwrap();
+    let mut start = f.eid.start();
+    let chat = g2c_eid::cvc::Chat::parse(&f.eid.pki.terminal.body.chat.to_tlv())
+        .unwrap()
+        .restrict_to(&[g2c_eid::cvc::AccessRight::AgeVerification]);
+    start.chat = Some(chat.to_tlv());
+    let err = f
+        .provider
+        .relay(&session, ClientBody::Start(start))
+        .unwrap_err();
+    assert_eq!(err.code, RelayErrorCode::AuthenticationFailed);
+    assert!(err.message.contains("restricted identification"), "{err}");
 }
 
 #[test]
