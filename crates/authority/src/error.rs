@@ -13,13 +13,13 @@ use thiserror::Error;
 pub enum AuthorityError {
     /// The Matrix client (network, homeserver, store, crypto) failed.
     #[error("matrix: {0}")]
-    Matrix(#[from] matrix_sdk::Error),
+    Matrix(Box<matrix_sdk::Error>),
     /// Building the Matrix client failed (homeserver URL, store).
     #[error("matrix client setup: {0}")]
-    ClientBuild(#[from] matrix_sdk::ClientBuildError),
+    ClientBuild(Box<matrix_sdk::ClientBuildError>),
     /// An HTTP request to the homeserver failed.
     #[error("homeserver request: {0}")]
-    Http(#[from] matrix_sdk::HttpError),
+    Http(Box<matrix_sdk::HttpError>),
     /// Uploading or downloading media failed.
     #[error("media: {0}")]
     Media(String),
@@ -45,13 +45,13 @@ pub enum AuthorityError {
     },
     /// A content we were about to send is invalid.
     #[error("invalid content: {0}")]
-    Invalid(#[from] ValidationError),
+    Invalid(Box<ValidationError>),
     /// A G2C event (from a file or the server) could not be parsed.
     #[error("parse: {0}")]
-    Parse(#[from] ParseError),
+    Parse(Box<ParseError>),
     /// A request state rule forbids the action (e.g. an illegal status change).
     #[error("request state: {0}")]
-    State(#[from] StateError),
+    State(Box<StateError>),
     /// A prompt or scenario file is not well-formed.
     #[error("{0}")]
     Spec(String),
@@ -99,6 +99,27 @@ impl AuthorityError {
             source,
         }
     }
+}
+
+/// Boxed `From` conversions: the matrix-sdk errors are large, and a
+/// small `Result` keeps every function's return cheap.
+macro_rules! boxed_from {
+    ($($ty:ty => $variant:ident),+ $(,)?) => {
+        $(impl From<$ty> for AuthorityError {
+            fn from(e: $ty) -> Self {
+                Self::$variant(Box::new(e))
+            }
+        })+
+    };
+}
+
+boxed_from! {
+    matrix_sdk::Error => Matrix,
+    matrix_sdk::ClientBuildError => ClientBuild,
+    matrix_sdk::HttpError => Http,
+    StateError => State,
+    ParseError => Parse,
+    ValidationError => Invalid,
 }
 
 /// Result alias.

@@ -100,7 +100,7 @@ pub fn validate(prompt: &Prompt) -> Result<()> {
         Prompt::Choice(c) => c.validate(),
         Prompt::Notice(c) => c.validate(),
     }
-    .map_err(AuthorityError::Invalid)
+    .map_err(AuthorityError::from)
 }
 
 #[cfg(test)]
