@@ -468,26 +468,35 @@ impl CardSecurity {
     /// (matched by name). Validity periods and revocation are not checked.
     pub fn verify_signer(&self, trust_list: &[Certificate]) -> Result<(), CardSecurityError> {
         let tbs = self.signer.tbs_certificate();
-        let csca = trust_list
-            .iter()
-            .find(|c| c.tbs_certificate().subject() == tbs.issuer())
-            .ok_or(CardSecurityError::UntrustedSigner)?;
         let sig = self
             .signer
             .signature()
             .as_bytes()
             .ok_or(CardSecurityError::BadSignature("DS certificate"))?;
-        verify_with_spki(
-            csca.tbs_certificate().subject_public_key_info(),
-            &self.signer.signature_algorithm().oid,
-            &tbs.to_der()?,
-            sig,
-            "DS certificate",
-        )
-        .map_err(|e| match e {
-            CardSecurityError::BadSignature(_) => CardSecurityError::UntrustedSigner,
-            other => other,
-        })
+        let tbs_der = tbs.to_der()?;
+        // Every CSCA of the issuer's name is a candidate: during a key
+        // rollover the trust list holds an old and a new CSCA with the same
+        // name, and a card may be under either.
+        let mut last_error = CardSecurityError::UntrustedSigner;
+        for csca in trust_list
+            .iter()
+            .filter(|c| c.tbs_certificate().subject() == tbs.issuer())
+        {
+            match verify_with_spki(
+                csca.tbs_certificate().subject_public_key_info(),
+                &self.signer.signature_algorithm().oid,
+                &tbs_der,
+                sig,
+                "DS certificate",
+            ) {
+                Ok(()) => return Ok(()),
+                Err(CardSecurityError::BadSignature(_)) => {
+                    last_error = CardSecurityError::UntrustedSigner;
+                }
+                Err(other) => last_error = other,
+            }
+        }
+        Err(last_error)
     }
 }
 
@@ -508,8 +517,11 @@ mod tests {
         assert_eq!(cs.eac.restricted_identification[0].key_id, 0x84);
         assert_eq!(cs.eac.ta_version, Some(2));
         cs.verify_signer(&[f.csca_certificate()]).unwrap();
-        // Another CSCA with the same name does not vouch for this DS.
+        // Another CSCA with the same name does not vouch for this DS...
         let other = CardSecurityFixture::generate(Curve::BrainpoolP256r1);
+        // ...but beside the right one (a key rollover) it does not hide it.
+        cs.verify_signer(&[other.csca_certificate(), f.csca_certificate()])
+            .unwrap();
         assert!(matches!(
             cs.verify_signer(&[other.csca_certificate()]),
             Err(CardSecurityError::UntrustedSigner)
