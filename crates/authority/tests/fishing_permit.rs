@@ -113,6 +113,15 @@ async fn fishing_permit_scenario_runs_end_to_end() {
         !log.contains(&authority_user.password),
         "the password must never be logged"
     );
+    // Neither is the access token the CLI stored at login.
+    let session: Value =
+        serde_json::from_slice(&std::fs::read(data_dir.path().join("session.json")).unwrap())
+            .unwrap();
+    let token = session["session"]["access_token"].as_str().unwrap();
+    assert!(token.len() > 8);
+    let login_log = String::from_utf8_lossy(&login.stderr);
+    assert!(!log.contains(token) && !login_log.contains(token));
+    assert!(!lines.iter().any(|l| l.contains(token)));
 
     // Every stdout line is one JSON item; all five are accepted answers.
     let items: Vec<Incoming> = lines
