@@ -14,13 +14,15 @@
 //! [`KeychainError`] that tells the user what to do, never a file with the
 //! secrets in plain text.
 //!
-//! The platform calls block (D-Bus round trips, possibly an unlock prompt).
-//! From async code call them through [`tokio::task::spawn_blocking`]; on
-//! Linux the Secret Service client runs its own runtime and panics when
-//! called directly on an async worker thread.
+//! The platform calls block (D-Bus round trips, possibly an unlock prompt):
+//! from async code call them through [`tokio::task::spawn_blocking`], as
+//! [`crate::CitizenClient`] does. On Linux the Secret Service client uses
+//! zbus with its own `async-io` executor (not Tokio's), so a direct call from
+//! async code only blocks the thread and never panics. One connection to the
+//! platform store is opened per process and kept.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -318,8 +320,20 @@ impl Keychain {
     }
 }
 
-/// The platform's credential store.
+/// The platform's credential store, opened once per process.
+///
+/// Kept for the process' lifetime: one D-Bus connection instead of one per
+/// profile, and never dropped on an async thread.
 fn platform_store() -> Result<Arc<CredentialStore>, KeychainError> {
+    static STORE: OnceLock<Arc<CredentialStore>> = OnceLock::new();
+    if let Some(store) = STORE.get() {
+        return Ok(store.clone());
+    }
+    let store = open_platform_store()?;
+    Ok(STORE.get_or_init(|| store).clone())
+}
+
+fn open_platform_store() -> Result<Arc<CredentialStore>, KeychainError> {
     #[cfg(target_os = "linux")]
     {
         let store = zbus_secret_service_keyring_store::Store::new().map_err(|error| {

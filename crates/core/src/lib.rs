@@ -12,7 +12,28 @@
 //!
 //! - [`keychain`]: secrets (session, store key, recovery key) in the OS
 //!   keychain, never anywhere else.
+//! - [`session`]: [`CitizenClient`]: login, offline restore, logout.
+//! - [`e2ee`]: cross-signing, key backup and recovery by default.
+//! - [`rooms`]: encrypted request rooms; refusing unencrypted ones.
+//! - [`sync`]: the sync loop, reconnects and the connection state.
+//! - [`send`]: sending through the persistent send queue.
+//! - [`events`]: the serde-serializable event stream for the UI.
+//! - [`error`]: [`CoreError`].
 
+pub mod e2ee;
+pub mod error;
+pub mod events;
 pub mod keychain;
+pub mod rooms;
+pub mod send;
+pub mod session;
+pub mod sync;
 
+pub use e2ee::RecoveryStatus;
+pub use error::CoreError;
+pub use events::{ConnectionState, CoreEvent, SendState};
 pub use keychain::{Keychain, KeychainError, SecretString, StoreKey, StoredSession};
+pub use rooms::{Membership, RoomSummary};
+pub use send::OutgoingMessage;
+pub use session::{CitizenClient, LogoutReport, Profile};
+pub use sync::SyncOptions;

@@ -1,0 +1,103 @@
+//! The crate's error type.
+//!
+//! One enum, [`CoreError`], so the shell can map every failure to a message
+//! and an action. Variants never carry secrets.
+
+use crate::keychain::KeychainError;
+
+/// What can go wrong in the citizen client.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    /// The keychain is missing, locked or damaged.
+    #[error(transparent)]
+    Keychain(#[from] KeychainError),
+    /// A session is in the keychain but the key of the local store is not:
+    /// the store cannot be opened. Log in again.
+    #[error("the key of the local message store is missing from the keychain; log in again")]
+    StoreKeyMissing,
+    /// A session is in the keychain but the local store is gone: its
+    /// encryption keys are lost. Log in again.
+    #[error("the local message store at {path} is missing; log in again")]
+    StoreMissing {
+        /// Where the store was expected.
+        path: std::path::PathBuf,
+    },
+    /// The Matrix client could not be built (store could not be opened, bad
+    /// homeserver URL, …).
+    #[error("could not open the Matrix client: {0}")]
+    Build(#[from] matrix_sdk::ClientBuildError),
+    /// The homeserver refused the login or could not be reached.
+    #[error("login failed: {0}")]
+    Login(#[source] matrix_sdk::Error),
+    /// A Matrix operation failed.
+    #[error("Matrix request failed: {0}")]
+    Matrix(#[from] matrix_sdk::Error),
+    /// An HTTP request to the homeserver failed.
+    #[error("request to the homeserver failed: {0}")]
+    Http(#[from] matrix_sdk::HttpError),
+    /// Setting up or using recovery (key backup and secret storage) failed.
+    #[error("key backup and recovery failed: {0}")]
+    Recovery(#[from] matrix_sdk::encryption::recovery::RecoveryError),
+    /// Uploading room keys to the key backup did not settle.
+    #[error("uploading room keys to the key backup failed: {0}")]
+    BackupUpload(#[from] matrix_sdk::encryption::backups::futures::SteadyStateError),
+    /// The send queue refused a message.
+    #[error("could not queue the message: {0}")]
+    SendQueue(#[from] matrix_sdk::send_queue::RoomSendQueueError),
+    /// The send queue's storage failed (e.g. while cancelling).
+    #[error("the send queue's storage failed: {0}")]
+    SendQueueStorage(#[from] matrix_sdk::send_queue::RoomSendQueueStorageError),
+    /// Refused to send into a room that is not end-to-end encrypted.
+    #[error("room {room_id} is not end-to-end encrypted; refusing to send")]
+    NotEncrypted {
+        /// The room.
+        room_id: String,
+    },
+    /// Whether the room is encrypted is not known yet (not synced, server
+    /// unreachable); nothing is sent until it is.
+    #[error("cannot tell yet whether room {room_id} is encrypted; refusing to send")]
+    EncryptionStateUnknown {
+        /// The room.
+        room_id: String,
+    },
+    /// The client does not know this room.
+    #[error("unknown room {room_id}")]
+    UnknownRoom {
+        /// The room.
+        room_id: String,
+    },
+    /// A Matrix identifier did not parse.
+    #[error("invalid Matrix identifier `{value}`: {reason}")]
+    InvalidId {
+        /// The value given.
+        value: String,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// A file system operation on the profile's data failed.
+    #[error("file system error: {0}")]
+    Io(#[from] std::io::Error),
+    /// A background task died.
+    #[error("internal task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+impl From<matrix_sdk::IdParseError> for CoreError {
+    fn from(error: matrix_sdk::IdParseError) -> Self {
+        Self::InvalidId {
+            value: String::new(),
+            reason: error.to_string(),
+        }
+    }
+}
+
+/// Parses a Matrix identifier, keeping the value in the error.
+pub(crate) fn parse_id<T>(value: &str) -> Result<T, CoreError>
+where
+    T: TryFrom<String, Error = matrix_sdk::IdParseError>,
+{
+    T::try_from(value.to_owned()).map_err(|error| CoreError::InvalidId {
+        value: value.to_owned(),
+        reason: error.to_string(),
+    })
+}
