@@ -340,6 +340,8 @@ fn open_session(wanted: Option<&str>) -> Result<Session> {
 struct InfoReport {
     reader: String,
     card_access_bytes: usize,
+    /// EF.CardAccess in hex (public data: it is readable without PACE).
+    card_access: String,
     pace: Vec<names::PaceInfoReport>,
     /// The variant `pace` would use, if any is supported.
     selected: Option<names::ParametersReport>,
@@ -427,6 +429,7 @@ fn info_cmd(wanted: Option<&str>, json: bool) -> Result<()> {
     let report = InfoReport {
         reader: session.reader.clone(),
         card_access_bytes: session.card_access.len(),
+        card_access: card::hex(&session.card_access),
         pace,
         selected: selected.as_ref().ok().map(names::ParametersReport::new),
         other_security_infos: other,
