@@ -63,7 +63,7 @@ impl CitizenClient {
             .backups()
             .fetch_exists_on_server()
             .await
-            .map_err(CoreError::Matrix)?
+            .map_err(CoreError::from)?
         {
             return Ok(true);
         }

@@ -25,19 +25,19 @@ pub enum CoreError {
     /// The Matrix client could not be built (store could not be opened, bad
     /// homeserver URL, …).
     #[error("could not open the Matrix client: {0}")]
-    Build(#[from] matrix_sdk::ClientBuildError),
+    Build(#[source] Box<matrix_sdk::ClientBuildError>),
     /// The homeserver refused the login or could not be reached.
     #[error("login failed: {0}")]
-    Login(#[source] matrix_sdk::Error),
+    Login(#[source] Box<matrix_sdk::Error>),
     /// A Matrix operation failed.
     #[error("Matrix request failed: {0}")]
-    Matrix(#[from] matrix_sdk::Error),
+    Matrix(#[source] Box<matrix_sdk::Error>),
     /// An HTTP request to the homeserver failed.
     #[error("request to the homeserver failed: {0}")]
-    Http(#[from] matrix_sdk::HttpError),
+    Http(#[source] Box<matrix_sdk::HttpError>),
     /// Setting up or using recovery (key backup and secret storage) failed.
     #[error("key backup and recovery failed: {0}")]
-    Recovery(#[from] matrix_sdk::encryption::recovery::RecoveryError),
+    Recovery(#[source] Box<matrix_sdk::encryption::recovery::RecoveryError>),
     /// Uploading room keys to the key backup did not settle.
     #[error("uploading room keys to the key backup failed: {0}")]
     BackupUpload(#[from] matrix_sdk::encryption::backups::futures::SteadyStateError),
@@ -81,6 +81,24 @@ pub enum CoreError {
     #[error("internal task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
 }
+
+/// `From` for the boxed variants (boxed to keep `Result<_, CoreError>` small).
+macro_rules! boxed_from {
+    ($($variant:ident($source:ty)),* $(,)?) => {
+        $(impl From<$source> for CoreError {
+            fn from(error: $source) -> Self {
+                Self::$variant(Box::new(error))
+            }
+        })*
+    };
+}
+
+boxed_from!(
+    Build(matrix_sdk::ClientBuildError),
+    Matrix(matrix_sdk::Error),
+    Http(matrix_sdk::HttpError),
+    Recovery(matrix_sdk::encryption::recovery::RecoveryError),
+);
 
 impl From<matrix_sdk::IdParseError> for CoreError {
     fn from(error: matrix_sdk::IdParseError) -> Self {

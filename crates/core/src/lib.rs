@@ -18,7 +18,7 @@
 //! - [`sync`]: the sync loop, reconnects and the connection state.
 //! - [`send`]: sending through the persistent send queue.
 //! - [`events`]: the serde-serializable event stream for the UI.
-//! - [`error`]: [`CoreError`].
+//! - [`error`]: the error type, [`CoreError`].
 
 pub mod e2ee;
 pub mod error;

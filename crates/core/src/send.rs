@@ -129,6 +129,7 @@ impl CitizenClient {
     pub(crate) fn spawn_send_queue_watcher(&self) {
         let mut updates = self.client.send_queue().subscribe();
         let events = self.events.clone();
+        let send_paused = self.send_paused.clone();
         self.spawn(async move {
             loop {
                 let update = match updates.recv().await {
@@ -150,13 +151,20 @@ impl CitizenClient {
                         transaction_id,
                         error,
                         is_recoverable,
-                    } => (
-                        transaction_id.to_string(),
-                        SendState::Failed {
-                            recoverable: is_recoverable,
-                            reason: error.to_string(),
-                        },
-                    ),
+                    } => {
+                        if is_recoverable {
+                            // matrix-sdk paused this room's queue; the sync
+                            // loop resumes it once the server answers again.
+                            send_paused.store(true, std::sync::atomic::Ordering::SeqCst);
+                        }
+                        (
+                            transaction_id.to_string(),
+                            SendState::Failed {
+                                recoverable: is_recoverable,
+                                reason: error.to_string(),
+                            },
+                        )
+                    }
                     RoomSendQueueUpdate::RetryEvent { transaction_id } => {
                         (transaction_id.to_string(), SendState::Retrying)
                     }

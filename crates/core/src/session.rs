@@ -110,6 +110,9 @@ pub struct CitizenClient {
     pub(crate) tasks: Mutex<Vec<AbortHandle>>,
     pub(crate) sync: Mutex<Option<crate::sync::SyncTask>>,
     pub(crate) send_lock: tokio::sync::Mutex<()>,
+    /// Set when a room's send queue paused itself on a network error; the
+    /// sync loop resumes sending after its next successful sync.
+    pub(crate) send_paused: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl std::fmt::Debug for CitizenClient {
@@ -183,7 +186,7 @@ impl CitizenClient {
             .request_refresh_token()
             .send()
             .await
-            .map_err(CoreError::Login)?;
+            .map_err(|error| CoreError::Login(Box::new(error)))?;
         let session =
             stored_session(&client, homeserver_url).expect("a successful login sets the session");
         {
@@ -275,6 +278,7 @@ impl CitizenClient {
             tasks: Mutex::new(Vec::new()),
             sync: Mutex::new(None),
             send_lock: tokio::sync::Mutex::new(()),
+            send_paused: std::sync::Arc::default(),
         };
         this.spawn_session_watcher();
         crate::sync::register_message_handlers(&this.client, &this.events);

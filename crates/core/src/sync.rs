@@ -11,6 +11,7 @@
 //! client (see [`register_message_handlers`]).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use matrix_sdk::config::SyncSettings;
@@ -73,6 +74,7 @@ impl CitizenClient {
             self.client.clone(),
             self.events.clone(),
             self.connection.clone(),
+            self.send_paused.clone(),
             wake.clone(),
             options,
         ));
@@ -129,6 +131,7 @@ async fn sync_loop(
     client: Client,
     events: broadcast::Sender<CoreEvent>,
     connection: watch::Sender<ConnectionState>,
+    send_paused: Arc<AtomicBool>,
     wake: Arc<Notify>,
     options: SyncOptions,
 ) {
@@ -138,11 +141,14 @@ async fn sync_loop(
     loop {
         match client.sync_once(settings.clone()).await {
             Ok(response) => {
+                let reconnected = attempt > 0;
                 attempt = 0;
                 set_state(&connection, &events, ConnectionState::Connected);
-                let send_queue = client.send_queue();
-                if !send_queue.is_enabled() {
-                    send_queue.set_enabled(true).await;
+                // matrix-sdk pauses a room's send queue on a network error
+                // (only that room's, not the global flag): resume all rooms
+                // once the server answers again.
+                if reconnected || send_paused.swap(false, Ordering::SeqCst) {
+                    client.send_queue().set_enabled(true).await;
                 }
                 let rooms = &response.rooms;
                 let room_ids: Vec<String> = rooms
