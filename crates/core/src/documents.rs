@@ -634,15 +634,15 @@ mod tests {
     }
 
     #[test]
-    fn decompression_bomb_rejected_quickly() {
+    fn decompression_bomb_rejected_from_the_header() {
+        // Rejected from the declared size alone, before any pixel is
+        // decoded (no timing threshold here: see docs/testing.md).
         let bomb = png_declaring(100_000, 100_000);
         assert!(bomb.len() < 100);
-        let start = std::time::Instant::now();
         assert_eq!(
             prepare_document(&bomb, "bomb.png", &limits()),
             Err(DocumentError::DecompressionBomb)
         );
-        assert!(start.elapsed() < std::time::Duration::from_secs(2));
         // Within the per-side limit but over the pixel budget.
         let wide = png_declaring(15_000, 15_000);
         assert_eq!(

@@ -20,6 +20,7 @@
 //! - [`events`]: the serde-serializable event stream for the UI.
 //! - [`error`]: the error type, [`CoreError`].
 
+pub mod documents;
 pub mod e2ee;
 pub mod error;
 pub mod events;
