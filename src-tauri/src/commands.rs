@@ -1,7 +1,14 @@
 //! The app's IPC commands: thin adapters from the UI's intents to the
 //! application crates. No business logic lives here.
 
-use crate::ipc::AppInfo;
+use g2c_core::requests::{RequestStatus, RequestSummary};
+use g2c_core::{CitizenClient, ConnectionState, CoreError};
+use tauri::State;
+
+use crate::ipc::{
+    AppInfo, CommandError, ConnectionStateDto, RequestStatusDto, RequestSummaryDto, SessionState,
+};
+use crate::session::Core;
 
 /// Tells the UI which app and version it runs in.
 #[tauri::command]
@@ -11,5 +18,108 @@ pub fn app_info<R: tauri::Runtime>(app: tauri::AppHandle<R>) -> AppInfo {
         name: package.name.clone(),
         version: package.version.to_string(),
         identifier: app.config().identifier.clone(),
+        dev_login: cfg!(feature = "dev-login"),
+    }
+}
+
+/// Whether someone is logged in, as whom (a pseudonym) and how connected.
+#[tauri::command]
+pub async fn session_state(core: State<'_, Core>) -> Result<SessionState, CommandError> {
+    Ok(session_of(core.client().lock().await.as_ref()))
+}
+
+/// The citizen's requests, those needing action first.
+#[tauri::command]
+pub async fn list_requests(core: State<'_, Core>) -> Result<Vec<RequestSummaryDto>, CommandError> {
+    let slot = core.client().lock().await;
+    let client = slot.as_ref().ok_or(CommandError::NotLoggedIn)?;
+    let requests = client.requests().await.map_err(command_error)?;
+    Ok(requests.into_iter().map(summary_dto).collect())
+}
+
+/// Password login, for development and demos only (`dev-login` feature):
+/// citizens log in with the eID card.
+#[cfg(feature = "dev-login")]
+#[tauri::command]
+pub async fn login_with_password<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    core: State<'_, Core>,
+    homeserver: String,
+    user: String,
+    password: String,
+) -> Result<SessionState, CommandError> {
+    let password = g2c_core::SecretString::new(password);
+    let mut slot = core.client().lock().await;
+    if slot.is_some() {
+        return Err(CommandError::AlreadyLoggedIn);
+    }
+    let client =
+        CitizenClient::login_with_password(core.profile().clone(), &homeserver, &user, &password)
+            .await
+            .map_err(command_error)?;
+    crate::session::activate(&app, &client);
+    let state = session_of(Some(&client));
+    *slot = Some(client);
+    Ok(state)
+}
+
+fn session_of(client: Option<&CitizenClient>) -> SessionState {
+    match client {
+        None => SessionState::LoggedOut,
+        Some(client) => SessionState::LoggedIn {
+            user_id: client.user_id(),
+            connection: connection_dto(client.connection_state()),
+        },
+    }
+}
+
+fn connection_dto(state: ConnectionState) -> ConnectionStateDto {
+    match state {
+        ConnectionState::Stopped => ConnectionStateDto::Stopped,
+        ConnectionState::Connecting => ConnectionStateDto::Connecting,
+        ConnectionState::Connected => ConnectionStateDto::Connected,
+        ConnectionState::Reconnecting {
+            attempt,
+            retry_in_ms,
+        } => ConnectionStateDto::Reconnecting {
+            attempt,
+            retry_in_ms,
+        },
+    }
+}
+
+fn summary_dto(summary: RequestSummary) -> RequestSummaryDto {
+    RequestSummaryDto {
+        room_id: summary.room_id,
+        service: summary.service,
+        authority: summary.authority,
+        reference: summary.reference,
+        submitted_at: summary.submitted_at,
+        status: summary.status.as_ref().map(status_dto),
+        open_prompts: u32::try_from(summary.open_prompts).unwrap_or(u32::MAX),
+        needs_action: summary.needs_action,
+    }
+}
+
+fn status_dto(status: &RequestStatus) -> RequestStatusDto {
+    match status {
+        RequestStatus::Submitted => RequestStatusDto::Submitted,
+        RequestStatus::InReview => RequestStatusDto::InReview,
+        RequestStatus::ActionRequired => RequestStatusDto::ActionRequired,
+        RequestStatus::Decided => RequestStatusDto::Decided,
+        RequestStatus::Closed => RequestStatusDto::Closed,
+        _ => RequestStatusDto::Unknown,
+    }
+}
+
+fn command_error(error: CoreError) -> CommandError {
+    tracing::warn!(%error, "command failed");
+    match error {
+        CoreError::Keychain(_) | CoreError::StoreKeyMissing | CoreError::StoreMissing { .. } => {
+            CommandError::KeychainUnavailable
+        }
+        CoreError::Login(_) => CommandError::LoginFailed,
+        CoreError::Http(_) => CommandError::Network,
+        _ => CommandError::Internal,
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod commands;
 pub mod ipc;
+pub mod session;
 
 use tauri::Manager as _;
 
@@ -24,8 +25,35 @@ pub fn run() -> tauri::Result<()> {
             tracing::info!("second start: focusing the running instance");
             focus_main_window(app);
         }))
-        .invoke_handler(tauri::generate_handler![commands::app_info])
+        .setup(|app| {
+            let data_dir = app.path().app_data_dir()?;
+            let profile = g2c_core::Profile::new(session::PROFILE_NAME, data_dir);
+            let (core, restoring) = session::Core::new(profile.clone());
+            app.manage(core);
+            tauri::async_runtime::spawn(session::restore(app.handle().clone(), profile, restoring));
+            Ok(())
+        })
+        .invoke_handler(handler())
         .run(tauri::generate_context!())
+}
+
+#[cfg(feature = "dev-login")]
+fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        commands::app_info,
+        commands::session_state,
+        commands::list_requests,
+        commands::login_with_password,
+    ]
+}
+
+#[cfg(not(feature = "dev-login"))]
+fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        commands::app_info,
+        commands::session_state,
+        commands::list_requests,
+    ]
 }
 
 fn focus_main_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {

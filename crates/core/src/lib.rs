@@ -25,6 +25,7 @@ pub mod e2ee;
 pub mod error;
 pub mod events;
 pub mod keychain;
+pub mod requests;
 pub mod rooms;
 pub mod send;
 pub mod session;

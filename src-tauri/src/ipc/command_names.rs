@@ -2,5 +2,12 @@
 // script includes this file to generate one `allow-<name>` permission per
 // command, the app checks its handler against it, and a test checks that
 // ui/src/ipc/commands.ts wraps exactly these.
-/// Every IPC command of the app, by its wire name.
-pub const COMMAND_NAMES: &[&str] = &["app_info"];
+/// Every IPC command of the app, by its wire name. `login_with_password`
+/// is registered only in builds with the `dev-login` feature (development
+/// and demos); without it the UI's call fails as an unknown command.
+pub const COMMAND_NAMES: &[&str] = &[
+    "app_info",
+    "session_state",
+    "list_requests",
+    "login_with_password",
+];

@@ -10,4 +10,10 @@ mod command_names;
 mod types;
 
 pub use command_names::COMMAND_NAMES;
-pub use types::{AppInfo, CommandError};
+pub use types::{
+    AppInfo, CommandError, ConnectionStateDto, RequestStatusDto, RequestSummaryDto,
+    RequestsChanged, SessionState,
+};
+
+/// Event name: the request list may have changed ([`RequestsChanged`]).
+pub const REQUESTS_CHANGED: &str = "requests-changed";

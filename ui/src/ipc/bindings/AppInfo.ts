@@ -15,4 +15,9 @@ version: string,
 /**
  * The reverse-DNS application identifier.
  */
-identifier: string, };
+identifier: string, 
+/**
+ * Whether this build has the development password login
+ * (`dev-login` feature); release builds do not.
+ */
+devLogin: boolean, };

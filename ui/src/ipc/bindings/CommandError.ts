@@ -4,4 +4,4 @@
  * An error a command returns to the UI: a stable code the UI translates,
  * never a secret or a raw internal message meant for developers.
  */
-export type CommandError = { "code": "internal" };
+export type CommandError = { "code": "internal" } | { "code": "notLoggedIn" } | { "code": "alreadyLoggedIn" } | { "code": "loginFailed" } | { "code": "keychainUnavailable" } | { "code": "network" };

@@ -1,0 +1,401 @@
+//! The citizen's requests, as an overview for a UI.
+//!
+//! A request is a joined, end-to-end encrypted room that carries the
+//! `de.amtsbote.g2c.v1.request` state event. Its summary comes from the
+//! room's G2C events run through the protocol's
+//! [`RequestStateMachine`]: metadata, the current status and the prompts
+//! that wait for the citizen.
+//!
+//! The events are read with `/messages` (newest first, decrypted by
+//! matrix-sdk), at most [`MAX_EVENTS`] per room, then applied oldest first.
+//! If the window does not reach back to the room's start, the metadata and
+//! status fall back to the room's current state. An event from the citizen's
+//! own user counts as the citizen's, every other sender as the authority's
+//! (checking the authority's verified identity is left to the trust module).
+//!
+//! No UI types here: the shell maps [`RequestSummary`] to its own DTOs.
+
+use g2c_protocol::event::{REQUEST, STATUS};
+use g2c_protocol::request::RequestEventContent;
+use g2c_protocol::state_machine::{RequestStateMachine, Role, TimelineEvent};
+use g2c_protocol::{G2cEvent, G2cEventType, parse_event};
+use matrix_sdk::Room;
+use matrix_sdk::deserialized_responses::RawAnySyncOrStrippedState;
+use matrix_sdk::room::MessagesOptions;
+use matrix_sdk::ruma::events::StateEventType;
+use matrix_sdk::ruma::{MilliSecondsSinceUnixEpoch, OwnedEventId, OwnedUserId, UInt};
+use serde::Deserialize;
+
+use crate::error::CoreError;
+use crate::session::CitizenClient;
+
+pub use g2c_protocol::request::Status as RequestStatus;
+
+/// The most timeline events read per room for its summary.
+pub const MAX_EVENTS: usize = 500;
+
+/// Events per `/messages` page.
+const PAGE: u32 = 100;
+
+/// One request as the overview shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestSummary {
+    /// The request room.
+    pub room_id: String,
+    /// The service applied for, e.g. "Fischereischein".
+    pub service: String,
+    /// The authority handling it.
+    pub authority: String,
+    /// The authority's reference number.
+    pub reference: String,
+    /// When it was submitted (RFC 3339, as the authority wrote it).
+    pub submitted_at: String,
+    /// The current status; `None` until the authority set one.
+    pub status: Option<RequestStatus>,
+    /// Prompts waiting for the citizen's answer.
+    pub open_prompts: usize,
+    /// Whether the citizen has something to do: an open prompt, or the
+    /// status is `action_required`.
+    pub needs_action: bool,
+}
+
+impl CitizenClient {
+    /// Summaries of every joined, encrypted request room, those that need
+    /// the citizen's action first, then the newest submission first.
+    ///
+    /// Reads each room's recent history from the homeserver; a room whose
+    /// history cannot be read is summarised from its state alone.
+    pub async fn requests(&self) -> Result<Vec<RequestSummary>, CoreError> {
+        let own = self.matrix().user_id().map(ToOwned::to_owned);
+        let mut summaries = Vec::new();
+        for room in self.matrix().joined_rooms() {
+            if !room.encryption_state().is_encrypted() {
+                continue;
+            }
+            let Some(metadata) = state_content::<RequestEventContent>(&room, REQUEST).await else {
+                continue;
+            };
+            let events = match recent_g2c_events(&room, own.as_ref()).await {
+                Ok(events) => events,
+                Err(error) => {
+                    tracing::warn!(room_id = %room.room_id(), %error, "could not read the request's history");
+                    Vec::new()
+                }
+            };
+            summaries.push(summarise(&room, metadata, &events).await);
+        }
+        sort(&mut summaries);
+        Ok(summaries)
+    }
+
+    /// The summary of one request room, `None` if it is not a joined,
+    /// encrypted request room.
+    pub async fn request(&self, room_id: &str) -> Result<Option<RequestSummary>, CoreError> {
+        Ok(self
+            .requests()
+            .await?
+            .into_iter()
+            .find(|r| r.room_id == room_id))
+    }
+}
+
+/// Needs action first, then the newest submission first, then by room.
+fn sort(summaries: &mut [RequestSummary]) {
+    summaries.sort_by(|a, b| {
+        b.needs_action
+            .cmp(&a.needs_action)
+            .then_with(|| b.submitted_at.cmp(&a.submitted_at))
+            .then_with(|| a.room_id.cmp(&b.room_id))
+    });
+}
+
+async fn summarise(
+    room: &Room,
+    state_metadata: RequestEventContent,
+    events: &[TimelineEvent],
+) -> RequestSummary {
+    let (machine, refused) = RequestStateMachine::from_events(events);
+    for (event_id, error) in &refused {
+        tracing::debug!(room_id = %room.room_id(), %event_id, %error, "event refused by the request state machine");
+    }
+    let view = machine.view(MilliSecondsSinceUnixEpoch::now());
+    let metadata = view.metadata.cloned().unwrap_or(state_metadata);
+    let status = match view.status {
+        Some(status) => Some(status.clone()),
+        None => state_content::<g2c_protocol::request::StatusEventContent>(room, STATUS)
+            .await
+            .map(|s| s.status),
+    };
+    let open_prompts = view.needs_citizen_action().count();
+    let needs_action = open_prompts > 0 || status == Some(RequestStatus::ActionRequired);
+    RequestSummary {
+        room_id: room.room_id().to_string(),
+        service: metadata.service_name,
+        authority: metadata.authority_name,
+        reference: metadata.reference_number,
+        submitted_at: metadata.submitted_at.as_str().to_owned(),
+        status,
+        open_prompts,
+        needs_action,
+    }
+}
+
+/// The content of a G2C state event with an empty state key, parsed and
+/// validated; `None` if absent or invalid.
+async fn state_content<T: FromG2c>(room: &Room, event_type: &str) -> Option<T> {
+    let raw = match room
+        .get_state_event(StateEventType::from(event_type), "")
+        .await
+    {
+        Ok(Some(RawAnySyncOrStrippedState::Sync(raw))) => raw.json().get().to_owned(),
+        Ok(_) => return None,
+        Err(error) => {
+            tracing::warn!(%error, "could not read room state");
+            return None;
+        }
+    };
+    let event: serde_json::Value = serde_json::from_str(&raw).ok()?;
+    let content = event.get("content")?.to_string();
+    match parse_event(event_type, &content) {
+        Ok(event) => T::from_g2c(event),
+        Err(error) => {
+            tracing::debug!(event_type, %error, "invalid state event");
+            None
+        }
+    }
+}
+
+trait FromG2c: Sized {
+    fn from_g2c(event: G2cEvent) -> Option<Self>;
+}
+
+impl FromG2c for RequestEventContent {
+    fn from_g2c(event: G2cEvent) -> Option<Self> {
+        match event {
+            G2cEvent::Request(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
+impl FromG2c for g2c_protocol::request::StatusEventContent {
+    fn from_g2c(event: G2cEvent) -> Option<Self> {
+        match event {
+            G2cEvent::Status(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
+/// The fields of a (decrypted) timeline event the state machine needs.
+#[derive(Deserialize)]
+struct MinimalEvent {
+    #[serde(rename = "type")]
+    event_type: String,
+    event_id: OwnedEventId,
+    sender: OwnedUserId,
+    origin_server_ts: MilliSecondsSinceUnixEpoch,
+    #[serde(default)]
+    content: serde_json::Value,
+}
+
+/// The room's last G2C events (at most [`MAX_EVENTS`] timeline events
+/// read), oldest first.
+async fn recent_g2c_events(
+    room: &Room,
+    own: Option<&OwnedUserId>,
+) -> Result<Vec<TimelineEvent>, CoreError> {
+    let mut newest_first = Vec::new();
+    let mut read = 0usize;
+    let mut from: Option<String> = None;
+    loop {
+        let mut options = MessagesOptions::backward().from(from.as_deref());
+        options.limit = UInt::from(PAGE);
+        let page = room.messages(options).await?;
+        read += page.chunk.len();
+        for event in &page.chunk {
+            let Ok(minimal) = event.raw().deserialize_as_unchecked::<MinimalEvent>() else {
+                continue;
+            };
+            if G2cEventType::from_event_type(&minimal.event_type).is_none() {
+                continue;
+            }
+            let content = match parse_event(&minimal.event_type, &minimal.content.to_string()) {
+                Ok(content) => content,
+                Err(error) => {
+                    tracing::debug!(event_id = %minimal.event_id, %error, "G2C event not understood");
+                    continue;
+                }
+            };
+            let sender = if own == Some(&minimal.sender) {
+                Role::Citizen
+            } else {
+                Role::Authority
+            };
+            newest_first.push(TimelineEvent {
+                event_id: minimal.event_id,
+                sender,
+                origin_server_ts: minimal.origin_server_ts,
+                content,
+            });
+        }
+        match page.end {
+            Some(end) if !page.chunk.is_empty() && read < MAX_EVENTS => from = Some(end),
+            _ => break,
+        }
+    }
+    newest_first.reverse();
+    Ok(newest_first)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(room: &str, needs_action: bool, submitted_at: &str) -> RequestSummary {
+        RequestSummary {
+            room_id: room.into(),
+            service: "s".into(),
+            authority: "a".into(),
+            reference: "r".into(),
+            submitted_at: submitted_at.into(),
+            status: None,
+            open_prompts: usize::from(needs_action),
+            needs_action,
+        }
+    }
+
+    #[test]
+    fn requests_sort_needs_action_first_then_newest() {
+        let mut list = vec![
+            summary("!a", false, "2026-01-02T00:00:00Z"),
+            summary("!b", true, "2026-01-01T00:00:00Z"),
+            summary("!c", false, "2026-01-03T00:00:00Z"),
+            summary("!d", true, "2026-01-04T00:00:00Z"),
+        ];
+        sort(&mut list);
+        let order: Vec<_> = list.iter().map(|s| s.room_id.as_str()).collect();
+        assert_eq!(order, ["!d", "!b", "!c", "!a"]);
+    }
+
+    /// Against a real Synapse: the authority (g2c-authority) opens a request
+    /// room, sets `action_required` and sends one inquiry; the citizen's
+    /// summary shows the metadata, the status and one open prompt.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn requests_summary_from_a_real_authority_room() {
+        use std::time::Duration;
+
+        use g2c_authority::AuthorityClient;
+        use g2c_protocol::Language;
+        use g2c_protocol::datetime::Rfc3339;
+        use g2c_protocol::prompt::{InquiryEventContent, Prompt};
+        use g2c_protocol::request::StatusEventContent;
+        use matrix_sdk::ruma::UserId;
+
+        use crate::{Profile, SecretString, SyncOptions};
+
+        let synapse = g2c_testkit::Synapse::start().await.unwrap();
+        let citizen_user = synapse.register_user("citizen").await.unwrap();
+        let authority_user = synapse.register_user("amt").await.unwrap();
+
+        let citizen_dir = tempfile::Builder::new()
+            .prefix("g2c-core-requests-")
+            .tempdir()
+            .unwrap();
+        let unique = citizen_dir
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let profile = Profile::new(format!("requests-{unique}"), citizen_dir.path());
+        let citizen = CitizenClient::login_with_password(
+            profile,
+            synapse.base_url(),
+            &citizen_user.user_id,
+            &SecretString::new(citizen_user.password.clone()),
+        )
+        .await
+        .unwrap();
+        citizen.start_sync(SyncOptions {
+            long_poll: Duration::from_secs(2),
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(500),
+        });
+
+        let authority_dir = tempfile::tempdir().unwrap();
+        let authority = AuthorityClient::login(
+            synapse.base_url(),
+            authority_dir.path(),
+            &authority_user.localpart,
+            &authority_user.password,
+        )
+        .await
+        .unwrap();
+        let room_id = authority
+            .open_request_room(
+                &UserId::parse(citizen_user.user_id.as_str()).unwrap(),
+                RequestEventContent {
+                    service_name: "Fischereischein".into(),
+                    authority_name: "Fischereiamt Berlin".into(),
+                    reference_number: "FA-2026-0042".into(),
+                    submitted_at: Rfc3339::new("2026-11-20T09:30:00+01:00"),
+                    description: None,
+                },
+            )
+            .await
+            .unwrap();
+        citizen.join_room(room_id.as_str()).await.unwrap();
+        authority.sync_once(Duration::ZERO).await.unwrap();
+        authority
+            .set_status(
+                &room_id,
+                StatusEventContent::new(RequestStatus::ActionRequired),
+            )
+            .await
+            .unwrap();
+        authority
+            .send_prompt(
+                &room_id,
+                Prompt::Inquiry(InquiryEventContent::new(
+                    "Bitte nennen Sie Ihre Angelscheinnummer.",
+                    Language::De,
+                )),
+                Some("inquiry"),
+            )
+            .await
+            .unwrap();
+
+        let expected = RequestSummary {
+            room_id: room_id.to_string(),
+            service: "Fischereischein".into(),
+            authority: "Fischereiamt Berlin".into(),
+            reference: "FA-2026-0042".into(),
+            submitted_at: "2026-11-20T09:30:00+01:00".into(),
+            status: Some(RequestStatus::ActionRequired),
+            open_prompts: 1,
+            needs_action: true,
+        };
+        // Until sync brought the state and the room key, the summary lags.
+        let mut last = Vec::new();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+        while tokio::time::Instant::now() < deadline {
+            last = citizen.requests().await.unwrap();
+            if last.first() == Some(&expected) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        assert_eq!(last, vec![expected]);
+        assert_eq!(
+            citizen
+                .request(room_id.as_str())
+                .await
+                .unwrap()
+                .map(|r| r.open_prompts),
+            Some(1)
+        );
+        citizen.stop_sync();
+        citizen.logout().await.unwrap();
+    }
+}

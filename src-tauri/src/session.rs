@@ -1,0 +1,102 @@
+//! The core client held in Tauri state, and the forwarding of its events to
+//! the web view. Adapters only: everything the client does is in g2c-core.
+
+use std::sync::Arc;
+
+use g2c_core::{CitizenClient, CoreEvent, Profile, SyncOptions};
+use tauri::{AppHandle, Emitter as _, Runtime};
+use tokio::sync::{Mutex, OwnedMutexGuard, broadcast};
+
+use crate::ipc::{REQUESTS_CHANGED, RequestsChanged};
+
+/// The keychain profile of the app's one account.
+pub const PROFILE_NAME: &str = "default";
+
+/// The citizen's client, once logged in or restored. Commands lock it; while
+/// the startup restore runs, the lock is held, so the first commands wait
+/// for it instead of answering "logged out" too early.
+pub struct Core {
+    client: Arc<Mutex<Option<CitizenClient>>>,
+    profile: Profile,
+}
+
+impl Core {
+    /// A core for `profile`, with the lock held by the returned guard until
+    /// the restore is done.
+    pub fn new(profile: Profile) -> (Self, OwnedMutexGuard<Option<CitizenClient>>) {
+        let client = Arc::new(Mutex::new(None));
+        let guard = Arc::clone(&client)
+            .try_lock_owned()
+            .expect("a fresh mutex is unlocked");
+        (Self { client, profile }, guard)
+    }
+
+    /// The client slot.
+    pub fn client(&self) -> &Mutex<Option<CitizenClient>> {
+        &self.client
+    }
+
+    /// The profile logins and restores use.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+}
+
+/// Restores the stored session (no network), starts sync and forwarding,
+/// then releases the lock.
+pub async fn restore<R: Runtime>(
+    app: AppHandle<R>,
+    profile: Profile,
+    mut slot: OwnedMutexGuard<Option<CitizenClient>>,
+) {
+    match CitizenClient::restore(profile).await {
+        Ok(Some(client)) => {
+            tracing::info!("session restored");
+            activate(&app, &client);
+            *slot = Some(client);
+        }
+        Ok(None) => tracing::info!("no stored session"),
+        Err(error) => tracing::warn!(%error, "could not restore the session"),
+    }
+}
+
+/// Starts sync and forwards the client's events to the web view.
+pub fn activate<R: Runtime>(app: &AppHandle<R>, client: &CitizenClient) {
+    client.start_sync(SyncOptions::default());
+    let events = client.subscribe();
+    tauri::async_runtime::spawn(forward(app.clone(), events));
+    notify(app, Vec::new());
+}
+
+async fn forward<R: Runtime>(app: AppHandle<R>, mut events: broadcast::Receiver<CoreEvent>) {
+    loop {
+        match events.recv().await {
+            Ok(event) => {
+                if let Some(room_ids) = changes_requests(&event) {
+                    notify(&app, room_ids);
+                }
+            }
+            Err(broadcast::error::RecvError::Lagged(skipped)) => {
+                tracing::debug!(skipped, "event forwarder lagged");
+                notify(&app, Vec::new());
+            }
+            Err(broadcast::error::RecvError::Closed) => break,
+        }
+    }
+}
+
+/// Whether an event may change the request list (and which rooms).
+fn changes_requests(event: &CoreEvent) -> Option<Vec<String>> {
+    match event {
+        CoreEvent::RoomsChanged { room_ids } => Some(room_ids.clone()),
+        CoreEvent::MessageReceived { room_id, .. } => Some(vec![room_id.clone()]),
+        CoreEvent::ConnectionChanged { .. } | CoreEvent::SessionEnded { .. } => Some(Vec::new()),
+        CoreEvent::SendStateChanged { .. } => None,
+    }
+}
+
+fn notify<R: Runtime>(app: &AppHandle<R>, room_ids: Vec<String>) {
+    if let Err(error) = app.emit(REQUESTS_CHANGED, RequestsChanged { room_ids }) {
+        tracing::warn!(%error, "could not emit requests-changed");
+    }
+}
