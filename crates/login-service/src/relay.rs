@@ -329,30 +329,7 @@ impl ClientMessage {
 
     /// Parses and checks a message against the protocol limits.
     pub fn parse(bytes: &[u8]) -> Result<Self, RelayError> {
-        if bytes.len() > MAX_MESSAGE_BYTES {
-            return Err(RelayError::new(
-                RelayErrorCode::TooLarge,
-                "message too large",
-            ));
-        }
-        // The version is checked first so a future version gets a precise error.
-        #[derive(Deserialize)]
-        struct Versioned {
-            version: u32,
-        }
-        let versioned: Versioned = serde_json::from_slice(bytes)
-            .map_err(|_| RelayError::new(RelayErrorCode::Malformed, "not a relay message"))?;
-        if versioned.version != PROTOCOL_VERSION {
-            return Err(RelayError::new(
-                RelayErrorCode::UnsupportedVersion,
-                format!(
-                    "version {} is not supported; this service speaks 1",
-                    versioned.version
-                ),
-            ));
-        }
-        let message: Self = serde_json::from_slice(bytes)
-            .map_err(|_| RelayError::new(RelayErrorCode::Malformed, "not a relay message"))?;
+        let message: Self = parse_versioned(bytes)?;
         message.check_limits()?;
         Ok(message)
     }
@@ -407,25 +384,40 @@ impl ServiceMessage {
 
     /// Parses and checks a service message (the app's side).
     pub fn parse(bytes: &[u8]) -> Result<Self, RelayError> {
-        if bytes.len() > MAX_MESSAGE_BYTES {
-            return Err(RelayError::new(
-                RelayErrorCode::TooLarge,
-                "message too large",
-            ));
-        }
-        let message: Self = serde_json::from_slice(bytes)
-            .map_err(|_| RelayError::new(RelayErrorCode::Malformed, "not a relay message"))?;
-        if message.version != PROTOCOL_VERSION {
-            return Err(RelayError::new(
-                RelayErrorCode::UnsupportedVersion,
-                format!("version {} is not supported", message.version),
-            ));
-        }
+        let message: Self = parse_versioned(bytes)?;
         if let ServiceBody::Transmit(batch) = &message.body {
             check_batch(&batch.commands)?;
         }
         Ok(message)
     }
+}
+
+/// Parses a relay message in either direction: the size limit first, then
+/// the version (so a future version gets a precise error rather than
+/// "malformed"), then the body.
+fn parse_versioned<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, RelayError> {
+    if bytes.len() > MAX_MESSAGE_BYTES {
+        return Err(RelayError::new(
+            RelayErrorCode::TooLarge,
+            "message too large",
+        ));
+    }
+    #[derive(Deserialize)]
+    struct Versioned {
+        version: u32,
+    }
+    let malformed = |_| RelayError::new(RelayErrorCode::Malformed, "not a relay message");
+    let versioned: Versioned = serde_json::from_slice(bytes).map_err(malformed)?;
+    if versioned.version != PROTOCOL_VERSION {
+        return Err(RelayError::new(
+            RelayErrorCode::UnsupportedVersion,
+            format!(
+                "version {} is not supported; this relay speaks {PROTOCOL_VERSION}",
+                versioned.version
+            ),
+        ));
+    }
+    serde_json::from_slice(bytes).map_err(malformed)
 }
 
 /// Checks one batch of APDUs against the limits.
@@ -568,6 +560,10 @@ mod tests {
         assert_eq!(err.code, RelayErrorCode::UnsupportedVersion);
         let err = ClientMessage::parse(br#"{"type":"hello"}"#).unwrap_err();
         assert_eq!(err.code, RelayErrorCode::Malformed);
+        // The app's side too, also when the future version's body is one
+        // this version cannot read.
+        let err = ServiceMessage::parse(br#"{"version":2,"type":"eac9"}"#).unwrap_err();
+        assert_eq!(err.code, RelayErrorCode::UnsupportedVersion);
     }
 
     #[test]
