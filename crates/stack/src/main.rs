@@ -1,0 +1,94 @@
+//! `g2c-stack`: the local world the app talks to in the demo and in the
+//! end-to-end tests, started in one process and torn down together.
+//!
+//! It starts a real Synapse on loopback (crates/testkit), registers an
+//! authority account and a citizen account with passwords (the citizen's
+//! password is only for development builds with the `dev-login` feature),
+//! prints one JSON line describing all of it on stdout, and keeps running
+//! until its stdin closes or it gets Ctrl-C / SIGTERM. Logs go to stderr.
+//!
+//! stdout is a contract read by `tests/e2e` and `scripts/demo.sh`:
+//!
+//! ```json
+//! {"event":"ready","homeserver":"http://127.0.0.1:PORT",
+//!  "authority":{"user_id":"@fischereiamt-…:localhost","user":"fischereiamt-…","password":"…"},
+//!  "citizen":{"user_id":"@citizen-…:localhost","user":"citizen-…","password":"…"}}
+//! ```
+//!
+//! Passwords are printed because this is a throw-away test world on
+//! loopback whose accounts exist only as long as this process runs.
+
+mod ready;
+
+use anyhow::Context as _;
+use g2c_testkit::Synapse;
+use tokio::io::AsyncReadExt as _;
+
+use crate::ready::{Account, Ready};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+
+    let synapse = Synapse::start().await.context("starting Synapse")?;
+    tracing::info!(homeserver = synapse.base_url(), "Synapse is up");
+    let authority = synapse
+        .register_user("fischereiamt")
+        .await
+        .context("registering the authority")?;
+    let citizen = synapse
+        .register_user("citizen")
+        .await
+        .context("registering the citizen")?;
+
+    Ready {
+        homeserver: synapse.base_url().to_owned(),
+        authority: Account::from(&authority),
+        citizen: Account::from(&citizen),
+    }
+    .print()?;
+
+    wait_for_the_end().await;
+    tracing::info!("stopping");
+    drop(synapse);
+    Ok(())
+}
+
+/// Returns when stdin reaches its end (the parent is done with us or died)
+/// or on Ctrl-C / SIGTERM.
+async fn wait_for_the_end() {
+    let stdin_closed = async {
+        let mut stdin = tokio::io::stdin();
+        let mut buffer = [0u8; 256];
+        loop {
+            match stdin.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    };
+    let terminated = async {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            match signal(SignalKind::terminate()) {
+                Ok(mut term) => {
+                    term.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        }
+        #[cfg(not(unix))]
+        std::future::pending::<()>().await
+    };
+    tokio::select! {
+        () = stdin_closed => {}
+        () = terminated => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}

@@ -1,0 +1,52 @@
+//! The one line `g2c-stack` prints when everything is up: the contract
+//! between the stack and the scripts and tests that use it.
+
+use std::io::Write as _;
+
+use g2c_testkit::RegisteredUser;
+use serde::Serialize;
+
+/// Everything a client of the stack needs to know.
+#[derive(Debug, Serialize)]
+pub struct Ready {
+    /// The homeserver's client-server API base URL.
+    pub homeserver: String,
+    /// The authority's technical account (for `g2c-authority login`).
+    pub authority: Account,
+    /// A citizen account with a password, for development logins.
+    pub citizen: Account,
+}
+
+/// A password account on the stack's homeserver.
+#[derive(Debug, Serialize)]
+pub struct Account {
+    /// The full Matrix user id.
+    pub user_id: String,
+    /// The localpart, as a login form takes it.
+    pub user: String,
+    /// The password.
+    pub password: String,
+}
+
+impl From<&RegisteredUser> for Account {
+    fn from(user: &RegisteredUser) -> Self {
+        Self {
+            user_id: user.user_id.clone(),
+            user: user.localpart.clone(),
+            password: user.password.clone(),
+        }
+    }
+}
+
+impl Ready {
+    /// Prints the `ready` line on stdout and flushes it.
+    pub fn print(&self) -> std::io::Result<()> {
+        let mut line = serde_json::to_value(self).map_err(std::io::Error::other)?;
+        if let Some(object) = line.as_object_mut() {
+            object.insert("event".into(), "ready".into());
+        }
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "{line}")?;
+        stdout.flush()
+    }
+}
