@@ -12,7 +12,9 @@
 //!
 //! Features: `server` (default) is the provider with the real eID step
 //! ([`eac::EacAuthenticator`] on g2c-eid); `client` (default) is the app's
-//! side of the relay protocol (HTTP around g2c-eid's card-side relay). The app depends on this crate with
+//! side of the relay protocol (HTTP around g2c-eid's card-side relay) and
+//! [`sso`], the app's whole login walk through the homeserver. The app
+//! depends on this crate with
 //! `default-features = false, features = ["client"]`.
 
 pub mod authenticator;
@@ -36,6 +38,8 @@ pub mod relay;
 pub mod server;
 #[cfg(feature = "server")]
 pub mod signing;
+#[cfg(feature = "client")]
+pub mod sso;
 #[cfg(all(test, feature = "server", feature = "client"))]
 mod sso_tests;
 #[cfg(all(test, feature = "server"))]

@@ -32,6 +32,7 @@ use crate::pseudonym;
 use crate::relay::{RelayError, RelayErrorCode};
 use crate::server::{Transport, serve};
 use crate::signing::SigningKey;
+use crate::sso::{SsoLogin, Terms};
 use crate::test_support::{TestEid, pace};
 
 const CLIENT_ID: &str = "synapse";
@@ -221,6 +222,45 @@ async fn login(synapse: &Synapse, ca: &reqwest::Certificate, card: &mut FakeCard
     Outcome::LoggedIn(login["user_id"].as_str().unwrap().to_owned())
 }
 
+/// One login the way the app does it: [`SsoLogin`] from the homeserver to
+/// `hello` (checked), PACE, [`EidLoginSession::finish`](crate::sso::EidLoginSession::finish)
+/// back to the login token, then `m.login.token`.
+async fn login_as_the_app(
+    synapse: &Synapse,
+    ca: &reqwest::Certificate,
+    card: &mut FakeCard,
+) -> String {
+    let session = SsoLogin::new(synapse.base_url(), "oidc-amtsbote-eid")
+        .with_root_certificate(ca.clone())
+        .begin()
+        .await
+        .unwrap();
+    let consent = session.consent().clone();
+    assert_eq!(consent.provider_name, "Amtsbote Testdienst");
+    assert!(
+        matches!(consent.terms, Terms::Text(ref t) if !t.is_empty()),
+        "{consent:?}"
+    );
+    assert_eq!(
+        consent.required_rights,
+        vec![g2c_eid::cvc::AccessRight::RestrictedIdentification]
+    );
+    let (start, mut relay) = pace(card, session.required_chat());
+    let token = session.finish(start, &mut relay).await.unwrap();
+    let login: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/_matrix/client/v3/login", synapse.base_url()))
+        .json(&serde_json::json!({ "type": "m.login.token", "token": token.as_str() }))
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    login["user_id"].as_str().unwrap().to_owned()
+}
+
 fn logged_in(outcome: Outcome) -> String {
     match outcome {
         Outcome::LoggedIn(user) => user,
@@ -328,8 +368,8 @@ sso:
     let first = logged_in(login(&synapse, &ca, &mut card_one).await);
     assert_eq!(first, user(0));
     assert!(first.starts_with("@c-"));
-    // The same card again: the same account.
-    assert_eq!(logged_in(login(&synapse, &ca, &mut card_one).await), first);
+    // The same card again, through the app's own SSO walk: the same account.
+    assert_eq!(login_as_the_app(&synapse, &ca, &mut card_one).await, first);
     // Another card: another account.
     let second = logged_in(login(&synapse, &ca, &mut eid.card(1)).await);
     assert_eq!(second, user(1));
