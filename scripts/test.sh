@@ -3,7 +3,7 @@
 # This is the README's test command and exactly what CI (.ci/run) runs.
 #
 #   1. set-up (scripts/setup.sh; quick when everything is there)
-#   2. quality gates: rustfmt, the UI's type check; the UI bundle (the app
+#   2. quality gates: rustfmt, the UI's type check and unit tests; the UI bundle (the app
 #      embeds it, so it precedes every Rust build); clippy with -D warnings,
 #      the dependency policy (cargo-deny: licences, bans, sources; offline)
 #   3. all Rust tests, with a real Synapse and a real Secret Service keychain;
@@ -27,6 +27,9 @@ cargo fmt --all --check
 
 step "UI type check"
 npm run --silent typecheck --workspace ui
+
+step "UI unit tests"
+npm run --silent test --workspace ui
 
 step "UI bundle"
 npm run --silent build --workspace ui

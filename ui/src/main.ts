@@ -1,163 +1,265 @@
-// Entry point of the UI: renders the current screen from state that Rust
-// sends, and turns the citizen's intents into typed commands.
+// Entry point of the UI: the app shell (header with logo, navigation and
+// language switch; footer; a screen-reader announcer) is mounted once, and
+// only the main region is rendered again from the state Rust sends. A small
+// router moves between the overview, a request's page and the settings,
+// puts the focus on the new page's heading and names the window after it.
 import { h, replaceChildren } from "./dom.ts";
 import { locale, setLocale, t } from "./i18n/index.ts";
 import type { AppInfo } from "./ipc/bindings/AppInfo.ts";
-import type { CommandError } from "./ipc/bindings/CommandError.ts";
 import type { SessionState } from "./ipc/bindings/SessionState.ts";
-import { appInfo, listRequests, loginWithPassword, sessionState } from "./ipc/commands.ts";
-import { onRequestsChanged } from "./ipc/events.ts";
-import type { MessageKey } from "./i18n/de.ts";
+import { appInfo, listRequests, sessionState } from "./ipc/commands.ts";
+import { onFileDrop, onRequestChanged, onRequestsChanged } from "./ipc/events.ts";
+import type { OverviewQuery } from "./overview-filter.ts";
 import { overview, type RequestsLoad } from "./overview.ts";
+import { dragOver, dropFiles, loadRequest, newRequestPage, requestPage, requestTitle, type RequestPageState } from "./request/page.ts";
+import { Router, type Route } from "./router.ts";
+import { loadSettings, newSettings, settingsPage, type SettingsState } from "./settings.ts";
+import { welcome, type WelcomeState } from "./welcome.ts";
 
 interface State {
   info: AppInfo | null;
-  startError: boolean;
   session: SessionState;
   requests: RequestsLoad;
-  login: { busy: boolean; error: MessageKey | null };
+  query: OverviewQuery;
+  welcome: WelcomeState;
+  request: RequestPageState | null;
+  settings: SettingsState | null;
 }
 
 const state: State = {
   info: null,
-  startError: false,
   session: { state: "loggedOut" },
   requests: { state: "loading" },
-  login: { busy: false, error: null },
+  query: { text: "", status: "all" },
+  welcome: { devLogin: false, startError: false, login: { busy: false, error: null } },
+  request: null,
+  settings: null,
 };
 
-function header(): HTMLElement {
-  const toggle = h(
-    "button",
-    { type: "button", id: "language-switch", class: "language", lang: locale() === "de" ? "en" : "de", "aria-label": t("language.switch.label") },
-    t("language.switch"),
-  );
-  toggle.addEventListener("click", () => {
+const router = new Router();
+
+// ------------------------------------------------------------------ shell
+
+interface Shell {
+  brandName: HTMLElement;
+  nav: HTMLElement;
+  overviewLink: HTMLButtonElement;
+  settingsLink: HTMLButtonElement;
+  language: HTMLButtonElement;
+  version: HTMLElement;
+  announcer: HTMLElement;
+  slot: HTMLElement;
+}
+
+let shell: Shell | null = null;
+
+function mountShell(root: HTMLElement): Shell {
+  const brandName = h("span", {}, t("app.name"));
+  const overviewLink = h("button", { type: "button", class: "nav-link", id: "nav-overview" });
+  overviewLink.addEventListener("click", () => navigate({ page: "overview" }));
+  const settingsLink = h("button", { type: "button", class: "nav-link", id: "nav-settings" });
+  settingsLink.addEventListener("click", () => navigate({ page: "settings" }));
+  const nav = h("nav", { class: "top-nav" }, overviewLink, settingsLink);
+  const language = h("button", { type: "button", id: "language-switch", class: "language" });
+  language.addEventListener("click", () => {
     setLocale(locale() === "de" ? "en" : "de");
     render();
-    document.querySelector<HTMLButtonElement>("button.language")?.focus();
+    language.focus();
   });
-  return h(
-    "header",
-    { class: "top" },
-    h("div", { class: "brand" }, h("img", { class: "logo", src: "logo.svg", alt: "" }), h("span", {}, t("app.name"))),
-    toggle,
+  const version = h("span", { "data-testid": "app-version" });
+  const announcer = h("div", { class: "visually-hidden", role: "status", "aria-live": "polite", "data-testid": "announcer" });
+  const slot = h("div", { class: "page" });
+  replaceChildren(
+    root,
+    h(
+      "header",
+      { class: "top" },
+      h("div", { class: "brand" }, h("img", { class: "logo", src: "logo.svg", alt: "" }), brandName),
+      nav,
+      language,
+    ),
+    slot,
+    h("footer", { class: "bottom" }, version),
+    announcer,
   );
+  return { brandName, nav, overviewLink, settingsLink, language, version, announcer, slot };
 }
 
-function welcome(): HTMLElement {
-  return h(
-    "main",
-    { id: "main", tabindex: "-1" },
-    h("h1", {}, t("app.tagline")),
-    h("p", { class: "lead" }, t("welcome.lead")),
-    h(
-      "section",
-      { class: "card", "aria-labelledby": "steps-title" },
-      h("h2", { id: "steps-title" }, t("welcome.steps.title")),
-      h(
-        "ol",
-        { class: "steps" },
-        h("li", {}, t("welcome.steps.reader")),
-        h("li", {}, t("welcome.steps.card")),
-        h("li", {}, t("welcome.steps.pin")),
-      ),
-    ),
-    h(
-      "section",
-      { class: "card", "aria-labelledby": "privacy-title" },
-      h("h2", { id: "privacy-title" }, t("welcome.privacy.title")),
-      h("p", {}, t("welcome.privacy.text")),
-    ),
-    state.info?.devLogin ? devLoginForm() : null,
-    state.startError ? h("p", { class: "error", role: "alert" }, t("error.start")) : null,
-  );
+/** Texts and states of the parts that stay mounted. */
+function updateShell(current: Shell): void {
+  current.brandName.textContent = t("app.name");
+  const loggedIn = state.session.state === "loggedIn";
+  current.nav.hidden = !loggedIn;
+  current.nav.setAttribute("aria-label", t("nav.main"));
+  current.overviewLink.textContent = t("nav.overview");
+  current.settingsLink.textContent = t("nav.settings");
+  const page = router.current.page;
+  const currentPage = (link: HTMLElement, active: boolean): void => {
+    if (active) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  };
+  currentPage(current.overviewLink, page === "overview");
+  currentPage(current.settingsLink, page === "settings");
+  current.language.textContent = t("language.switch");
+  current.language.lang = locale() === "de" ? "en" : "de";
+  current.language.setAttribute("aria-label", t("language.switch.label"));
+  current.version.textContent = state.info ? t("footer.version", { version: state.info.version }) : "";
+  const skip = document.querySelector<HTMLAnchorElement>("a.skip-link");
+  if (skip) skip.textContent = t("skip.main");
 }
 
-function errorKey(error: unknown): MessageKey {
-  const code = (error as Partial<CommandError> | null)?.code;
-  switch (code) {
-    case "loginFailed":
-      return "error.loginFailed";
-    case "keychainUnavailable":
-      return "error.keychainUnavailable";
-    case "network":
-      return "error.network";
-    default:
-      return "error.other";
+/** Says `text` once to screen readers (send states, results, errors). */
+function announce(text: string): void {
+  if (!shell) return;
+  // Cleared first, so the same text said twice is announced twice.
+  shell.announcer.textContent = "";
+  const announcer = shell.announcer;
+  requestAnimationFrame(() => {
+    announcer.textContent = text;
+  });
+}
+
+// ----------------------------------------------------------------- render
+
+function pageTitle(): string {
+  if (state.session.state !== "loggedIn") return t("app.name");
+  const route = router.current;
+  switch (route.page) {
+    case "overview":
+      return `${t("overview.title")} – ${t("app.name")}`;
+    case "settings":
+      return `${t("settings.title")} – ${t("app.name")}`;
+    case "request":
+      return `${state.request ? requestTitle(state.request) : t("request.loadingTitle")} – ${t("app.name")}`;
   }
 }
 
-function field(id: string, label: MessageKey, attributes: Record<string, string>): HTMLElement {
-  return h(
-    "p",
-    { class: "field" },
-    h("label", { for: id }, t(label)),
-    h("input", { id, name: id, required: true, ...attributes }),
-  );
-}
+const pageContext = {
+  rerender: () => renderKeepingFocus(),
+  announce,
+  back: () => goBack(),
+};
 
-/** Development and demo builds only: password login instead of the eID card. */
-function devLoginForm(): HTMLElement {
-  const form = h(
-    "form",
-    { class: "card dev-login", "aria-labelledby": "dev-login-title" },
-    h("h2", { id: "dev-login-title" }, t("devLogin.title")),
-    h("p", {}, t("devLogin.text")),
-    field("dev-homeserver", "devLogin.homeserver", { type: "url", value: "http://localhost:8008" }),
-    field("dev-user", "devLogin.user", { type: "text", autocomplete: "username" }),
-    field("dev-password", "devLogin.password", { type: "password", autocomplete: "current-password" }),
-    h(
-      "button",
-      { type: "submit", class: "primary", disabled: state.login.busy },
-      t(state.login.busy ? "devLogin.busy" : "devLogin.submit"),
-    ),
-    state.login.error ? h("p", { class: "error", role: "alert" }, t(state.login.error)) : null,
-  );
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const value = (id: string): string => (form.querySelector<HTMLInputElement>(`#${id}`)?.value ?? "").trim();
-    const homeserver = value("dev-homeserver");
-    const user = value("dev-user");
-    const password = form.querySelector<HTMLInputElement>("#dev-password")?.value ?? "";
-    state.login = { busy: true, error: null };
-    render();
-    loginWithPassword(homeserver, user, password)
-      .then((session) => {
-        state.login = { busy: false, error: null };
+function mainRegion(): HTMLElement {
+  if (state.session.state !== "loggedIn") {
+    return welcome(state.welcome, {
+      rerender: () => renderKeepingFocus(),
+      announce,
+      loggedIn: (session) => {
         state.session = session;
         state.requests = { state: "loading" };
+        router.reset();
         render();
+        focusHeading();
         void refreshRequests();
-      })
-      .catch((error: unknown) => {
-        state.login = { busy: false, error: errorKey(error) };
-        render();
+      },
+    });
+  }
+  const route = router.current;
+  switch (route.page) {
+    case "overview":
+      return overview(state.session.userId, state.session.connection, state.requests, {
+        query: state.query,
+        open: (roomId) => navigate({ page: "request", roomId }),
       });
-  });
-  return form;
-}
-
-function footer(): HTMLElement {
-  return h(
-    "footer",
-    { class: "bottom" },
-    state.info ? h("span", { "data-testid": "app-version" }, t("footer.version", { version: state.info.version })) : null,
-  );
+    case "request":
+      state.request ??= newRequestPage(route.roomId);
+      return requestPage(state.request, pageContext);
+    case "settings":
+      state.settings ??= newSettings();
+      return settingsPage(state.settings, {
+        ...pageContext,
+        languageChanged: () => render(),
+        loggedOut: (session) => {
+          state.session = session;
+          state.settings = null;
+          state.request = null;
+          router.reset();
+          render();
+          focusHeading();
+          announce(t("settings.loggedOut"));
+        },
+      });
+  }
 }
 
 function render(): void {
   const root = document.getElementById("app");
   if (!root) return;
-  document.title = t("app.name");
-  const skip = document.querySelector<HTMLAnchorElement>("a.skip-link");
-  if (skip) skip.textContent = t("skip.main");
-  const main =
-    state.session.state === "loggedIn"
-      ? overview(state.session.userId, state.session.connection, state.requests, locale())
-      : welcome();
-  replaceChildren(root, header(), main, footer());
+  shell ??= mountShell(root);
+  updateShell(shell);
+  document.title = pageTitle();
+  replaceChildren(shell.slot, mainRegion());
 }
+
+/** Re-renders and puts the focus (and a text field's selection) back where it was. */
+function renderKeepingFocus(): void {
+  const active = document.activeElement;
+  const roomId = active?.getAttribute("data-room-id");
+  const id = active?.id;
+  const selection =
+    active instanceof HTMLInputElement || active instanceof HTMLTextAreaElement
+      ? { start: active.selectionStart, end: active.selectionEnd }
+      : null;
+  render();
+  let target: HTMLElement | null = null;
+  if (roomId) target = document.querySelector<HTMLElement>(`[data-room-id="${CSS.escape(roomId)}"]`);
+  else if (id) target = document.getElementById(id);
+  if (!target) return;
+  target.focus();
+  if (selection && (target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement)) {
+    try {
+      target.setSelectionRange(selection.start, selection.end);
+    } catch {
+      // Some input types (e.g. search in some engines) have no selection.
+    }
+  }
+}
+
+function focusHeading(): void {
+  document.querySelector<HTMLElement>("#main h1")?.focus();
+}
+
+// ------------------------------------------------------------- navigation
+
+function enter(route: Route): void {
+  state.request = null;
+  state.settings = null;
+  render();
+  focusHeading();
+  if (route.page === "request") {
+    const page = (state.request ??= newRequestPage(route.roomId));
+    void loadRequest(page, pageContext).then(() => {
+      document.title = pageTitle();
+      // The heading changed from "loading" to the service: focus it again
+      // unless the citizen moved on meanwhile.
+      if (document.activeElement === document.body || document.activeElement?.id === "main") focusHeading();
+    });
+  } else if (route.page === "settings") {
+    const page = (state.settings ??= newSettings());
+    void loadSettings(page, { ...pageContext, languageChanged: render, loggedOut: () => undefined });
+  } else {
+    void refreshRequests();
+  }
+}
+
+function navigate(route: Route): void {
+  if (state.session.state !== "loggedIn") return;
+  if (router.navigate(route)) enter(router.current);
+}
+
+function goBack(): void {
+  if (router.back()) enter(router.current);
+}
+
+document.addEventListener("keydown", (event) => {
+  if ((event.altKey && event.key === "ArrowLeft") || event.key === "BrowserBack") {
+    event.preventDefault();
+    goBack();
+  }
+});
+
+// ------------------------------------------------------------------- data
 
 let refreshing = false;
 let refreshAgain = false;
@@ -172,6 +274,7 @@ async function refreshRequests(): Promise<void> {
   try {
     do {
       refreshAgain = false;
+      const wasLoggedIn = state.session.state === "loggedIn";
       try {
         state.session = await sessionState();
         if (state.session.state === "loggedIn") {
@@ -181,23 +284,17 @@ async function refreshRequests(): Promise<void> {
         console.error("list_requests failed", error);
         state.requests = { state: "failed" };
       }
-      renderKeepingFocus();
+      if (wasLoggedIn && state.session.state !== "loggedIn") {
+        router.reset();
+        state.request = null;
+        state.settings = null;
+      }
+      // Only the overview and the shell show the list; other pages keep their DOM.
+      if (router.current.page === "overview" || state.session.state !== "loggedIn") renderKeepingFocus();
+      else if (shell) updateShell(shell);
     } while (refreshAgain);
   } finally {
     refreshing = false;
-  }
-}
-
-/** Re-renders and puts the focus back on the element with the same identity. */
-function renderKeepingFocus(): void {
-  const active = document.activeElement;
-  const roomId = active?.getAttribute("data-room-id");
-  const id = active?.id;
-  render();
-  if (roomId) {
-    document.querySelector<HTMLElement>(`[data-room-id="${CSS.escape(roomId)}"]`)?.focus();
-  } else if (id) {
-    document.getElementById(id)?.focus();
   }
 }
 
@@ -206,15 +303,27 @@ async function start(): Promise<void> {
   render();
   try {
     state.info = await appInfo();
+    state.welcome.devLogin = state.info.devLogin;
   } catch (error) {
     console.error("app_info failed", error);
-    state.startError = true;
+    state.welcome.startError = true;
   }
-  render();
+  renderKeepingFocus();
   try {
     await onRequestsChanged(() => void refreshRequests());
+    await onRequestChanged((changed) => {
+      if (state.request && state.request.roomId === changed.roomId) void loadRequest(state.request, pageContext);
+    });
+    await onFileDrop((drop) => {
+      const page = state.request;
+      if (!page) return;
+      const scale = window.devicePixelRatio || 1;
+      if (drop.type === "drop") dropFiles(page, pageContext, drop.paths, drop.position.x / scale, drop.position.y / scale);
+      else if (drop.type === "over" || drop.type === "enter") dragOver(page, pageContext, drop.position.x / scale, drop.position.y / scale);
+      else dragOver(page, pageContext, null, null);
+    });
   } catch (error) {
-    console.error("listening to requests-changed failed", error);
+    console.error("listening to the app's events failed", error);
   }
   await refreshRequests();
 }

@@ -1,11 +1,14 @@
-// The request overview: every request with its status, those that need the
-// citizen's action first (Rust sorts them). Authority text goes in as text.
-import { h } from "./dom.ts";
+// The request overview: every request with its status in words, those that
+// need the citizen's action first, a search over service, authority and
+// reference, and a status filter. Authority text goes in as text.
+import { h, replaceChildren } from "./dom.ts";
+import { formatDate } from "./format.ts";
 import type { MessageKey } from "./i18n/de.ts";
-import { t } from "./i18n/index.ts";
+import { locale, t } from "./i18n/index.ts";
 import type { ConnectionStateDto } from "./ipc/bindings/ConnectionStateDto.ts";
 import type { RequestStatusDto } from "./ipc/bindings/RequestStatusDto.ts";
 import type { RequestSummaryDto } from "./ipc/bindings/RequestSummaryDto.ts";
+import { filterRequests, statusesPresent, type OverviewQuery, type StatusFilter } from "./overview-filter.ts";
 
 export type RequestsLoad =
   | { state: "loading" }
@@ -25,6 +28,13 @@ export function statusKey(status: RequestStatusDto | null): MessageKey {
   return status === null ? "status.none" : STATUS_KEYS[status];
 }
 
+const FILTER_KEYS: Record<StatusFilter, MessageKey> = {
+  all: "overview.filter.all",
+  actionNeeded: "overview.filter.actionNeeded",
+  none: "status.none",
+  ...STATUS_KEYS,
+};
+
 export function connectionKey(connection: ConnectionStateDto): MessageKey {
   switch (connection.state) {
     case "stopped":
@@ -38,15 +48,15 @@ export function connectionKey(connection: ConnectionStateDto): MessageKey {
   }
 }
 
-/** The date part of an RFC 3339 timestamp, in the reader's locale. */
-function formatDate(rfc3339: string, locale: string): string {
-  const date = new Date(rfc3339);
-  if (Number.isNaN(date.getTime())) return rfc3339;
-  return date.toLocaleDateString(locale, { year: "numeric", month: "long", day: "numeric" });
+/** What the overview needs from the app shell. */
+export interface OverviewContext {
+  query: OverviewQuery;
+  open(roomId: string): void;
 }
 
-function requestItem(request: RequestSummaryDto, locale: string, index: number): HTMLElement {
+function requestItem(request: RequestSummaryDto, index: number, context: OverviewContext): HTMLElement {
   const titleId = `request-${index}-title`;
+  const detailsId = `request-${index}-details`;
   const status = t(statusKey(request.status));
   const prompts =
     request.openPrompts === 0
@@ -54,77 +64,104 @@ function requestItem(request: RequestSummaryDto, locale: string, index: number):
       : request.openPrompts === 1
         ? t("overview.openPrompts.one")
         : t("overview.openPrompts.many", { count: String(request.openPrompts) });
-  return h(
+  const open = h(
+    "button",
+    { type: "button", class: "request-open", id: titleId, "data-room-id": request.roomId, "aria-describedby": detailsId },
+    request.service,
+  );
+  open.addEventListener("click", () => context.open(request.roomId));
+  const item = h(
     "li",
-    {
-      class: request.needsAction ? "request needs-action" : "request",
-      tabindex: "0",
-      "aria-labelledby": titleId,
-      "data-room-id": request.roomId,
-    },
+    { class: request.needsAction ? "request needs-action" : "request" },
+    h("div", { class: "request-head" }, h("h2", {}, open), h("span", { class: `badge status-${request.status ?? "none"}` }, status)),
     h(
       "div",
-      { class: "request-head" },
-      h("h2", { id: titleId }, request.service),
+      { id: detailsId },
+      h("p", { class: "authority" }, request.authority),
       h(
-        "span",
-        { class: `badge status-${request.status ?? "none"}`, "aria-label": t("overview.status", { status }) },
-        status,
+        "p",
+        { class: "meta" },
+        h("span", {}, t("overview.reference", { reference: request.reference })),
+        h("span", {}, t("overview.submitted", { date: formatDate(request.submittedAt, locale()) })),
+        h("span", { class: "visually-hidden" }, t("overview.status", { status })),
       ),
+      request.needsAction
+        ? h("p", { class: "action" }, h("span", { class: "badge action-badge" }, t("overview.needsAction")), prompts ? h("span", {}, prompts) : null)
+        : null,
     ),
-    h("p", { class: "authority" }, request.authority),
-    h(
-      "p",
-      { class: "meta" },
-      h("span", {}, t("overview.reference", { reference: request.reference })),
-      h("span", {}, t("overview.submitted", { date: formatDate(request.submittedAt, locale) })),
+  );
+  // The whole card opens the request on a pointer click; keyboard users use the button.
+  item.addEventListener("click", (event) => {
+    if (event.target !== open) context.open(request.roomId);
+  });
+  return item;
+}
+
+function resultList(requests: RequestSummaryDto[], context: OverviewContext): HTMLElement[] {
+  const shown = filterRequests(requests, context.query);
+  const count = h(
+    "p",
+    { id: "result-count", class: "hint", role: "status" },
+    shown.length === requests.length
+      ? t("overview.count.all", { count: String(requests.length) })
+      : t("overview.count.filtered", { shown: String(shown.length), count: String(requests.length) }),
+  );
+  if (shown.length === 0) return [count, h("p", { class: "lead" }, t("overview.noMatch"))];
+  return [count, h("ul", { class: "requests", "aria-label": t("overview.list.label") }, ...shown.map((request, index) => requestItem(request, index, context)))];
+}
+
+function controls(requests: RequestSummaryDto[], context: OverviewContext, results: HTMLElement): HTMLElement {
+  const search = h("input", { id: "request-search", type: "search", autocomplete: "off", spellcheck: "false", "aria-controls": "request-results" });
+  search.value = context.query.text;
+  const filter = h(
+    "select",
+    { id: "request-filter", "aria-controls": "request-results" },
+    ...(["all", "actionNeeded", ...statusesPresent(requests)] as StatusFilter[]).map((value) =>
+      h("option", { value, selected: value === context.query.status }, t(FILTER_KEYS[value])),
     ),
-    request.needsAction
-      ? h(
-          "p",
-          { class: "action" },
-          h("span", { class: "badge action-badge" }, t("overview.needsAction")),
-          prompts ? h("span", {}, prompts) : null,
-        )
-      : null,
+  );
+  const update = (): void => replaceChildren(results, ...resultList(requests, context));
+  search.addEventListener("input", () => {
+    context.query.text = search.value;
+    update();
+  });
+  filter.addEventListener("change", () => {
+    context.query.status = filter.value as StatusFilter;
+    update();
+  });
+  return h(
+    "div",
+    { class: "overview-controls", role: "search" },
+    h("p", { class: "field" }, h("label", { for: "request-search" }, t("overview.search")), search),
+    h("p", { class: "field" }, h("label", { for: "request-filter" }, t("overview.filter")), filter),
   );
 }
 
-export function overview(
-  userId: string,
-  connection: ConnectionStateDto,
-  load: RequestsLoad,
-  locale: string,
-): HTMLElement {
-  let body: HTMLElement;
+export function overview(userId: string, connection: ConnectionStateDto, load: RequestsLoad, context: OverviewContext): HTMLElement {
+  let body: HTMLElement[];
   if (load.state === "loading") {
-    body = h("p", { class: "lead", role: "status" }, t("overview.loading"));
+    body = [h("p", { class: "lead", role: "status" }, t("overview.loading"))];
   } else if (load.state === "failed") {
-    body = h("p", { class: "error", role: "alert" }, t("overview.error"));
+    body = [h("p", { class: "error", role: "alert" }, t("overview.error"))];
   } else if (load.requests.length === 0) {
-    body = h(
-      "section",
-      { class: "card empty", "aria-labelledby": "empty-title" },
-      h("h2", { id: "empty-title" }, t("overview.empty.title")),
-      h("p", {}, t("overview.empty.text")),
-    );
+    body = [
+      h(
+        "section",
+        { class: "card empty", "aria-labelledby": "empty-title" },
+        h("h2", { id: "empty-title" }, t("overview.empty.title")),
+        h("p", {}, t("overview.empty.text")),
+      ),
+    ];
   } else {
-    body = h(
-      "ul",
-      { class: "requests", "aria-label": t("overview.list.label") },
-      ...load.requests.map((request, index) => requestItem(request, locale, index)),
-    );
+    const results = h("div", { id: "request-results" }, ...resultList(load.requests, context));
+    body = [controls(load.requests, context, results), results];
   }
   return h(
     "main",
     { id: "main", tabindex: "-1", "data-screen": "overview" },
-    h("h1", {}, t("overview.title")),
+    h("h1", { tabindex: "-1" }, t("overview.title")),
     h("p", { class: "lead" }, t("overview.lead", { user: userId })),
-    h(
-      "p",
-      { class: `connection connection-${connection.state}`, role: "status", "data-testid": "connection" },
-      t(connectionKey(connection)),
-    ),
-    body,
+    h("p", { class: `connection connection-${connection.state}`, role: "status", "data-testid": "connection" }, t(connectionKey(connection))),
+    ...body,
   );
 }

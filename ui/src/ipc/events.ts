@@ -1,8 +1,14 @@
 // Typed subscriptions to the events Rust sends: the only place ui/ calls
 // `listen`. Payload types are generated from Rust (./bindings).
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import { getCurrentWebview, type DragDropEvent } from "@tauri-apps/api/webview";
 import type { RequestsChanged } from "./bindings/RequestsChanged.ts";
 
 export function onRequestsChanged(handler: (payload: RequestsChanged) => void): Promise<UnlistenFn> {
   return listen<RequestsChanged>("requests-changed", (event) => handler(event.payload));
+}
+
+/** Files dragged over or dropped on the window (the OS's drag and drop; paths, physical pixels). */
+export function onFileDrop(handler: (event: DragDropEvent) => void): Promise<UnlistenFn> {
+  return getCurrentWebview().onDragDropEvent((event) => handler(event.payload));
 }
