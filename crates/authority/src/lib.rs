@@ -12,6 +12,7 @@
 //! [`scenario::run_scenario`] (play a case from a file).
 
 pub mod answer;
+pub mod certificate;
 pub mod client;
 pub mod data_dir;
 pub mod error;
@@ -19,6 +20,7 @@ pub mod media;
 pub mod prompt_spec;
 pub mod scenario;
 pub mod tracker;
+pub mod trust;
 pub mod watch;
 
 pub use answer::{Answer, AnswerContent, Incoming, Rejection, RejectionCode};

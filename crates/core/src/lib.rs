@@ -18,6 +18,8 @@
 //! - [`sync`]: the sync loop, reconnects and the connection state.
 //! - [`send`]: sending through the persistent send queue.
 //! - [`events`]: the serde-serializable event stream for the UI.
+//! - [`trust`]: authorities verified by X.509, room keys only to
+//!   verified devices, marked senders.
 //! - [`error`]: the error type, [`CoreError`].
 
 pub mod documents;
@@ -30,6 +32,7 @@ pub mod rooms;
 pub mod send;
 pub mod session;
 pub mod sync;
+pub mod trust;
 
 pub use e2ee::RecoveryStatus;
 pub use error::CoreError;

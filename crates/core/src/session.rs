@@ -113,6 +113,9 @@ pub struct CitizenClient {
     /// Set when a room's send queue paused itself on a network error; the
     /// sync loop resumes sending after its next successful sync.
     pub(crate) send_paused: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// The roots and CRLs authorities are verified against (see
+    /// [`crate::trust`]).
+    pub(crate) trust_anchors: std::sync::RwLock<std::sync::Arc<crate::trust::TrustAnchors>>,
 }
 
 impl std::fmt::Debug for CitizenClient {
@@ -279,6 +282,7 @@ impl CitizenClient {
             sync: Mutex::new(None),
             send_lock: tokio::sync::Mutex::new(()),
             send_paused: std::sync::Arc::default(),
+            trust_anchors: std::sync::RwLock::default(),
         };
         this.spawn_session_watcher();
         crate::sync::register_message_handlers(&this.client, &this.events);
@@ -433,6 +437,9 @@ async fn build_client(
             // second device must not create a competing one.
             auto_enable_backups: false,
         })
+        // Room keys only to cross-signed devices; see `trust::recipients`.
+        .with_room_key_recipient_strategy(crate::trust::recipients::ROOM_KEY_RECIPIENTS)
+        .with_decryption_settings(crate::trust::recipients::decryption_settings())
         .handle_refresh_tokens()
         // A few quick retries per request; longer outages are the sync
         // loop's and the send queue's business, so they surface as state.

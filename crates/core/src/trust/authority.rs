@@ -1,0 +1,216 @@
+//! Checking the authority behind a request room: its master key's X.509
+//! signature, chain, names and validity, turned into an [`AuthorityTrust`].
+//!
+//! The room claims an authority twice: the `de.amtsbote.g2c.v1.request`
+//! state event's sender is the authority's Matrix account, and its
+//! `authority_name` is the name the citizen sees. The certificate must name
+//! both: the account as a `matrix:u/…` URI in the subject alternative name
+//! (the form matrix-rust-sdk's X.509 verification uses), and the name as the
+//! subject's organisation (`O`), compared exactly.
+//!
+//! A verified authority is also marked verified in matrix-sdk (signed with
+//! the citizen's user-signing key). From then on, matrix-sdk refuses to share
+//! room keys with a replaced identity of that account until the new one is
+//! verified again (see [`super::recipients`]), and [`AuthorityTrust`]
+//! reports `identity_changed`.
+
+use std::time::SystemTime;
+
+use g2c_protocol::event::REQUEST;
+use matrix_sdk::deserialized_responses::RawAnySyncOrStrippedState;
+use matrix_sdk::ruma::events::StateEventType;
+use matrix_sdk::ruma::{OwnedUserId, UserId};
+use x509_cert::Certificate;
+use x509_cert::ext::pkix::SubjectAltName;
+use x509_cert::ext::pkix::name::GeneralName;
+
+use super::anchors::TrustAnchors;
+use super::chain;
+use super::master_key_signature::{X509MasterKeySignature, signed_bytes, x509_signatures};
+use super::signature::{self, ECDSA_WITH_SHA256, ECDSA_WITH_SHA384, ID_SHA256, ID_SHA384};
+use super::verdict::{AuthorityTrust, UntrustedReason};
+use crate::error::{CoreError, parse_id};
+use crate::session::CitizenClient;
+
+/// What a request room claims about its authority.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthorityClaim {
+    /// The authority's Matrix account (the request event's sender).
+    pub user_id: OwnedUserId,
+    /// The authority's name as the room states it.
+    pub authority_name: String,
+}
+
+/// Checks the master key JSON (as `/keys/query` returns it) of the claimed
+/// authority against the trust anchors at time `now`.
+///
+/// Every `io.element.x509` signature is tried; the first that verifies
+/// wins. Otherwise the reason of the first one is returned.
+pub fn evaluate_master_key(
+    master_key: &serde_json::Value,
+    claim: &AuthorityClaim,
+    anchors: &TrustAnchors,
+    now: SystemTime,
+) -> AuthorityTrust {
+    let signatures = x509_signatures(master_key, claim.user_id.as_str());
+    let mut first_reason = None;
+    for (key_id, pem) in signatures {
+        match evaluate_signature(master_key, pem, claim, anchors, now) {
+            Ok(authority_name) => return AuthorityTrust::Verified { authority_name },
+            Err(reason) => {
+                tracing::info!(%key_id, ?reason, user_id = %claim.user_id, "authority certificate not accepted");
+                first_reason.get_or_insert(reason);
+            }
+        }
+    }
+    AuthorityTrust::unverified(first_reason.unwrap_or(UntrustedReason::NoCertificate))
+}
+
+fn evaluate_signature(
+    master_key: &serde_json::Value,
+    pem: &str,
+    claim: &AuthorityClaim,
+    anchors: &TrustAnchors,
+    now: SystemTime,
+) -> Result<String, UntrustedReason> {
+    let parsed = X509MasterKeySignature::from_pem(pem).map_err(|error| {
+        tracing::debug!(%error, "unreadable X.509 signature");
+        UntrustedReason::Malformed
+    })?;
+    chain::validate(&parsed.leaf, &parsed.intermediates, anchors, now)?;
+    let authority_name = check_names(&parsed.leaf, claim)?;
+
+    let digest_matches = (parsed.signature_algorithm == ECDSA_WITH_SHA256
+        && parsed.digest_algorithm == ID_SHA256)
+        || (parsed.signature_algorithm == ECDSA_WITH_SHA384
+            && parsed.digest_algorithm == ID_SHA384);
+    if !digest_matches {
+        return Err(UntrustedReason::Malformed);
+    }
+    let message = signed_bytes(master_key).map_err(|_| UntrustedReason::Malformed)?;
+    match signature::verify(
+        parsed.leaf.tbs_certificate().subject_public_key_info(),
+        &parsed.signature_algorithm,
+        &message,
+        &parsed.signature,
+    ) {
+        Ok(()) => Ok(authority_name),
+        Err(signature::SignatureError::Invalid) => Err(UntrustedReason::KeyMismatch),
+        Err(signature::SignatureError::Unsupported) => Err(UntrustedReason::Malformed),
+    }
+}
+
+/// The Matrix URI form of a user id in a certificate: `matrix:u/local:server`.
+pub fn matrix_uri(user_id: &UserId) -> String {
+    user_id.matrix_uri(false).to_string()
+}
+
+/// The leaf must name the claimed account (SAN URI) and the claimed
+/// authority (subject organisation). Returns the certificate's name.
+fn check_names(leaf: &Certificate, claim: &AuthorityClaim) -> Result<String, UntrustedReason> {
+    let expected_uri = matrix_uri(&claim.user_id);
+    let names_account = match leaf.tbs_certificate().get_extension::<SubjectAltName>() {
+        Ok(Some((_, san))) => san.0.iter().any(|name| {
+            matches!(name, GeneralName::UniformResourceIdentifier(uri) if uri.as_str() == expected_uri)
+        }),
+        _ => false,
+    };
+    if !names_account {
+        return Err(UntrustedReason::OtherAuthority);
+    }
+    let organisation = leaf
+        .tbs_certificate()
+        .subject()
+        .organization()
+        .ok()
+        .flatten()
+        .map(|o| o.value().into_owned())
+        .ok_or(UntrustedReason::OtherAuthority)?;
+    if organisation.trim() != claim.authority_name.trim() {
+        return Err(UntrustedReason::OtherAuthority);
+    }
+    Ok(organisation)
+}
+
+impl CitizenClient {
+    /// Whether the authority behind the request room `room_id` is verified,
+    /// by its X.509 certificate against the configured trust anchors (see
+    /// [`CitizenClient::set_trust_anchors`]).
+    ///
+    /// Asks the homeserver for the authority's current keys when it can and
+    /// falls back to the local store offline. A verified authority is marked
+    /// verified in the crypto store (room keys then stop at a replaced
+    /// identity; see the module docs).
+    pub async fn authority_trust(&self, room_id: &str) -> Result<AuthorityTrust, CoreError> {
+        let room_id = parse_id::<matrix_sdk::ruma::OwnedRoomId>(room_id)?;
+        let room = self
+            .client
+            .get_room(&room_id)
+            .ok_or_else(|| CoreError::UnknownRoom {
+                room_id: room_id.to_string(),
+            })?;
+        let Some(claim) = request_claim(&room).await else {
+            return Ok(AuthorityTrust::unverified(UntrustedReason::NotARequestRoom));
+        };
+        let encryption = self.client.encryption();
+        let identity = match encryption.request_user_identity(&claim.user_id).await {
+            Ok(identity) => identity,
+            Err(error) => {
+                tracing::info!(%error, "keys query failed; using the stored identity");
+                encryption
+                    .get_user_identity(&claim.user_id)
+                    .await
+                    .map_err(|e| CoreError::from(matrix_sdk::Error::from(e)))?
+            }
+        };
+        let Some(identity) = identity else {
+            return Ok(AuthorityTrust::unverified(UntrustedReason::NoIdentity));
+        };
+        let master_key = serde_json::to_value(identity.master_key().as_ref())
+            .map_err(|e| CoreError::from(matrix_sdk::Error::from(e)))?;
+        let anchors = self.trust_anchors();
+        let trust = evaluate_master_key(&master_key, &claim, &anchors, SystemTime::now());
+        match trust {
+            AuthorityTrust::Verified { .. } => {
+                if !identity.is_verified()
+                    && let Err(error) = identity.verify().await
+                {
+                    // Still verified by certificate; only the pinning in
+                    // matrix-sdk failed (e.g. offline). Retried next time.
+                    tracing::warn!(%error, "could not mark the authority verified");
+                }
+                Ok(trust)
+            }
+            AuthorityTrust::Unverified { reason, .. } => Ok(AuthorityTrust::Unverified {
+                reason,
+                identity_changed: identity.has_verification_violation(),
+            }),
+        }
+    }
+}
+
+/// The authority the room claims: the request event's sender and name.
+async fn request_claim(room: &matrix_sdk::Room) -> Option<AuthorityClaim> {
+    let raw = match room
+        .get_state_event(StateEventType::from(REQUEST), "")
+        .await
+    {
+        Ok(Some(RawAnySyncOrStrippedState::Sync(raw))) => raw.json().get().to_owned(),
+        Ok(_) => return None,
+        Err(error) => {
+            tracing::warn!(%error, "could not read room state");
+            return None;
+        }
+    };
+    let event: serde_json::Value = serde_json::from_str(&raw).ok()?;
+    let sender = UserId::parse(event.get("sender")?.as_str()?).ok()?;
+    let authority_name = event
+        .get("content")?
+        .get("authority_name")?
+        .as_str()?
+        .to_owned();
+    Some(AuthorityClaim {
+        user_id: sender,
+        authority_name,
+    })
+}
