@@ -43,6 +43,17 @@ fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send
         commands::app_info,
         commands::session_state,
         commands::list_requests,
+        commands::request::get_request,
+        commands::request::answer_inquiry,
+        commands::request::select_appointment,
+        commands::request::select_choice,
+        commands::request::prepare_documents,
+        commands::request::submit_documents,
+        commands::request::acknowledge_notice,
+        commands::request::retry_send,
+        commands::request::cancel_send,
+        commands::request::open_attachment,
+        commands::request::pick_documents,
         commands::login_with_password,
     ]
 }
@@ -53,6 +64,17 @@ fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send
         commands::app_info,
         commands::session_state,
         commands::list_requests,
+        commands::request::get_request,
+        commands::request::answer_inquiry,
+        commands::request::select_appointment,
+        commands::request::select_choice,
+        commands::request::prepare_documents,
+        commands::request::submit_documents,
+        commands::request::acknowledge_notice,
+        commands::request::retry_send,
+        commands::request::cancel_send,
+        commands::request::open_attachment,
+        commands::request::pick_documents,
     ]
 }
 

@@ -72,6 +72,7 @@ async fn forward<R: Runtime>(app: AppHandle<R>, mut events: broadcast::Receiver<
     loop {
         match events.recv().await {
             Ok(event) => {
+                crate::commands::request::notify_request_changed(&app, &event);
                 if let Some(room_ids) = changes_requests(&event) {
                     notify(&app, room_ids);
                 }

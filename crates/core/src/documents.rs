@@ -113,7 +113,7 @@ pub struct PreparedDocument {
 }
 
 /// Why a document can't be prepared.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DocumentError {
     /// The file is empty.
     #[error("the file is empty")]
@@ -381,7 +381,7 @@ const MAX_NAME_BYTES: usize = 200;
 
 /// The last path component without control characters, bidi overrides,
 /// leading dots or surrounding whitespace; `"document"` if nothing is left.
-fn sanitise_file_name(name: &str) -> String {
+pub(crate) fn sanitise_file_name(name: &str) -> String {
     let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = last
         .chars()

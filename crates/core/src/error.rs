@@ -74,6 +74,49 @@ pub enum CoreError {
         /// Why it is invalid.
         reason: String,
     },
+    /// The event cache (the local copy of room timelines) failed.
+    #[error("the local event cache failed: {0}")]
+    EventCache(#[source] Box<matrix_sdk::event_cache::EventCacheError>),
+    /// The request has no prompt with this event id.
+    #[error("unknown prompt {event_id}")]
+    UnknownPrompt {
+        /// The event id given.
+        event_id: String,
+    },
+    /// The prompt cannot be answered: answered, an answer is already
+    /// queued, expired, superseded, or the request is closed.
+    #[error("prompt {event_id} is not open for an answer")]
+    PromptNotOpen {
+        /// The prompt.
+        event_id: String,
+    },
+    /// The answer does not fit its prompt; nothing was queued.
+    #[error("the answer does not fit the prompt: {0}")]
+    InvalidAnswer(#[source] g2c_protocol::ValidationError),
+    /// A picked file cannot be submitted for the requested document;
+    /// nothing was uploaded.
+    #[error("document {path} refused: {refusal}")]
+    DocumentRefused {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        refusal: crate::request_page::DocumentRefusal,
+    },
+    /// No queued message has this transaction id (sent or cancelled
+    /// meanwhile).
+    #[error("no queued message with transaction id {transaction_id}")]
+    UnknownTransaction {
+        /// The transaction id given.
+        transaction_id: String,
+    },
+    /// The prompt has no attachment at this position.
+    #[error("no such attachment")]
+    UnknownAttachment,
+    /// A downloaded attachment differs from the size and SHA-256 its event
+    /// announced; it was not used.
+    #[error("the attachment does not match its announced SHA-256")]
+    AttachmentMismatch,
     /// A file system operation on the profile's data failed.
     #[error("file system error: {0}")]
     Io(#[from] std::io::Error),
@@ -98,6 +141,7 @@ boxed_from!(
     Matrix(matrix_sdk::Error),
     Http(matrix_sdk::HttpError),
     Recovery(matrix_sdk::encryption::recovery::RecoveryError),
+    EventCache(matrix_sdk::event_cache::EventCacheError),
 );
 
 impl From<matrix_sdk::IdParseError> for CoreError {

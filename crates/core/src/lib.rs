@@ -17,6 +17,7 @@
 //! - [`rooms`]: encrypted request rooms; refusing unencrypted ones.
 //! - [`sync`]: the sync loop, reconnects and the connection state.
 //! - [`send`]: sending through the persistent send queue.
+//! - [`request_page`]: one request's page and the citizen's answers.
 //! - [`events`]: the serde-serializable event stream for the UI.
 //! - [`trust`]: authorities verified by X.509, room keys only to
 //!   verified devices, marked senders.
@@ -28,6 +29,7 @@ pub mod error;
 pub mod events;
 pub mod keychain;
 pub mod requests;
+pub mod request_page;
 pub mod rooms;
 pub mod send;
 pub mod session;

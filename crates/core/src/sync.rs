@@ -69,6 +69,12 @@ impl CitizenClient {
         if sync.as_ref().is_some_and(|task| !task.abort.is_finished()) {
             return;
         }
+        // The request page reads timelines from the event cache; it must
+        // see sync responses from the start to have the rooms' pagination
+        // tokens (see request_page).
+        if let Err(error) = self.client.event_cache().subscribe() {
+            tracing::warn!(%error, "could not start the event cache");
+        }
         let wake = Arc::new(Notify::new());
         let task = tokio::spawn(sync_loop(
             self.client.clone(),

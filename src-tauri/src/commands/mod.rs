@@ -10,6 +10,8 @@ use crate::ipc::{
 };
 use crate::session::Core;
 
+pub mod request;
+
 /// Tells the UI which app and version it runs in.
 #[tauri::command]
 pub fn app_info<R: tauri::Runtime>(app: tauri::AppHandle<R>) -> AppInfo {

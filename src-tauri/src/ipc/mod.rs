@@ -7,9 +7,18 @@
 //! state from Rust to the UI. Nothing here holds a secret.
 
 mod command_names;
+mod request;
 mod types;
 
 pub use command_names::COMMAND_NAMES;
+pub use request::{
+    AnswerContentDto, AnswerDto, AnswerSendStateDto, AppointmentSlotDto, AttachmentDto,
+    CannotDisplayReasonDto, ChoiceOptionDto, DocumentFilesDto, DocumentRefusalDto,
+    NormalisationDto, NoticeKindDto, PartyDto, PreparedFileDto, PromptContentDto, PromptDto,
+    PromptStateDto, QueuedAnswerDto, RequestChanged, RequestDetailDto, RequestedDocumentDto,
+    StatusChangeDto, SubmittedDocumentDto, SubmittedFileDto, TimelineContentDto,
+    TimelineItemDto,
+};
 pub use types::{
     AppInfo, CommandError, ConnectionStateDto, RequestStatusDto, RequestSummaryDto,
     RequestsChanged, SessionState,
@@ -17,3 +26,7 @@ pub use types::{
 
 /// Event name: the request list may have changed ([`RequestsChanged`]).
 pub const REQUESTS_CHANGED: &str = "requests-changed";
+
+/// Event name: one request's page may have changed
+/// ([`RequestChanged`]).
+pub const REQUEST_CHANGED: &str = "request-changed";

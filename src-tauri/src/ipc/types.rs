@@ -140,4 +140,36 @@ pub enum CommandError {
     /// The homeserver could not be reached.
     #[error("network error")]
     Network,
+    /// The request, prompt, queued answer or attachment is not known (any
+    /// more): fetch the request again.
+    #[error("not found")]
+    NotFound,
+    /// The prompt can no longer be answered (answered, an answer is already
+    /// queued, expired, superseded, or the request is closed).
+    #[error("prompt not open")]
+    PromptNotOpen,
+    /// The answer does not fit the prompt (unknown option or slot, too long,
+    /// a required document missing, …); `field` names what.
+    #[error("invalid answer ({field})")]
+    #[serde(rename_all = "camelCase")]
+    InvalidAnswer {
+        /// The field at fault, in the protocol's terms (e.g. `text`).
+        field: String,
+    },
+    /// A picked file cannot be submitted for the requested document.
+    #[error("document refused")]
+    #[serde(rename_all = "camelCase")]
+    DocumentRefused {
+        /// The path as given.
+        path: String,
+        /// Why.
+        reason: super::request::DocumentRefusalDto,
+    },
+    /// A downloaded attachment does not match its announced SHA-256, or
+    /// could not be decrypted: it was not opened.
+    #[error("attachment damaged")]
+    AttachmentDamaged,
+    /// The file could not be opened with the system's viewer.
+    #[error("could not open the file")]
+    OpenFailed,
 }

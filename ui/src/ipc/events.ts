@@ -2,6 +2,7 @@
 // `listen`. Payload types are generated from Rust (./bindings).
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { getCurrentWebview, type DragDropEvent } from "@tauri-apps/api/webview";
+import type { RequestChanged } from "./bindings/RequestChanged.ts";
 import type { RequestsChanged } from "./bindings/RequestsChanged.ts";
 
 export function onRequestsChanged(handler: (payload: RequestsChanged) => void): Promise<UnlistenFn> {
@@ -11,4 +12,19 @@ export function onRequestsChanged(handler: (payload: RequestsChanged) => void): 
 /** Files dragged over or dropped on the window (the OS's drag and drop; paths, physical pixels). */
 export function onFileDrop(handler: (event: DragDropEvent) => void): Promise<UnlistenFn> {
   return getCurrentWebview().onDragDropEvent((event) => handler(event.payload));
+}
+
+/** One request's page may have changed (new events, an answer's send state). */
+export function onRequestChanged(handler: (payload: RequestChanged) => void): Promise<UnlistenFn> {
+  return listen<RequestChanged>("request-changed", (event) => handler(event.payload));
+}
+
+/** Files dragged over or dropped on the window (the OS's drag and drop; paths, physical pixels). */
+export function onFileDrop(handler: (event: DragDropEvent) => void): Promise<UnlistenFn> {
+  return getCurrentWebview().onDragDropEvent((event) => handler(event.payload));
+}
+
+/** Card readers or cards came or went. */
+export function onReadersChanged(handler: (payload: ReadersDto) => void): Promise<UnlistenFn> {
+  return listen<ReadersDto>("readers-changed", (event) => handler(event.payload));
 }
