@@ -10,6 +10,7 @@
 pub mod commands;
 pub mod ipc;
 pub mod session;
+pub mod updater;
 
 use tauri::Manager as _;
 
@@ -25,12 +26,15 @@ pub fn run() -> tauri::Result<()> {
             tracing::info!("second start: focusing the running instance");
             focus_main_window(app);
         }))
+        .plugin(tauri_plugin_updater::Builder::new().build())
+        .manage(updater::OfferedUpdate::default())
         .setup(|app| {
             let data_dir = app.path().app_data_dir()?;
             let profile = g2c_core::Profile::new(session::PROFILE_NAME, data_dir);
             let (core, restoring) = session::Core::new(profile.clone());
             app.manage(core);
             tauri::async_runtime::spawn(session::restore(app.handle().clone(), profile, restoring));
+            updater::spawn_periodic_check(app.handle().clone());
             Ok(())
         })
         .invoke_handler(handler())
@@ -43,6 +47,8 @@ fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send
         commands::app_info,
         commands::session_state,
         commands::list_requests,
+        updater::check_update,
+        updater::install_update,
         commands::request::get_request,
         commands::request::answer_inquiry,
         commands::request::select_appointment,
@@ -64,6 +70,8 @@ fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send
         commands::app_info,
         commands::session_state,
         commands::list_requests,
+        updater::check_update,
+        updater::install_update,
         commands::request::get_request,
         commands::request::answer_inquiry,
         commands::request::select_appointment,

@@ -21,4 +21,6 @@ pub const COMMAND_NAMES: &[&str] = &[
     "open_attachment",
     "pick_documents",
     "login_with_password",
+    "check_update",
+    "install_update",
 ];

@@ -220,6 +220,13 @@ export const de = {
   "settings.logout.confirm": "Ja, abmelden",
   "settings.logout.cancel": "Abbrechen",
   "settings.loggedOut": "Sie wurden abgemeldet.",
+  "update.available": "Version {version} von Amtsbote ist verfügbar",
+  "update.install": "Jetzt installieren und neu starten",
+  "update.later": "Später",
+  "update.installing": "Das Update wird geladen und geprüft …",
+  "update.progress": "Das Update wird geladen und geprüft … {percent} %",
+  "update.failed": "Das Update konnte nicht installiert werden. Amtsbote versucht es später erneut.",
+  "update.refused": "Das Update wurde abgelehnt, weil seine Signatur nicht stimmt. Es wurde nichts installiert.",
 } as const;
 
 export type MessageKey = keyof typeof de;

@@ -222,4 +222,11 @@ export const en: Record<MessageKey, string> = {
   "settings.logout.confirm": "Yes, log out",
   "settings.logout.cancel": "Cancel",
   "settings.loggedOut": "You have been logged out.",
+  "update.available": "Amtsbote version {version} is available",
+  "update.install": "Install now and restart",
+  "update.later": "Later",
+  "update.installing": "Downloading and checking the update …",
+  "update.progress": "Downloading and checking the update … {percent} %",
+  "update.failed": "The update could not be installed. Amtsbote will try again later.",
+  "update.refused": "The update was refused because its signature does not match. Nothing was installed.",
 };

@@ -14,6 +14,7 @@ import type { QueuedAnswerDto } from "./bindings/QueuedAnswerDto.ts";
 import type { RequestDetailDto } from "./bindings/RequestDetailDto.ts";
 import type { RequestSummaryDto } from "./bindings/RequestSummaryDto.ts";
 import type { SessionState } from "./bindings/SessionState.ts";
+import type { UpdateInfo } from "./bindings/UpdateInfo.ts";
 
 export function appInfo(): Promise<AppInfo> {
   return invoke<AppInfo>("app_info");
@@ -25,6 +26,16 @@ export function sessionState(): Promise<SessionState> {
 
 export function listRequests(): Promise<RequestSummaryDto[]> {
   return invoke<RequestSummaryDto[]>("list_requests");
+}
+
+/** Checks for a signed update now; null when none is newer. */
+export function checkUpdate(): Promise<UpdateInfo | null> {
+  return invoke<UpdateInfo | null>("check_update");
+}
+
+/** Installs the update on offer (the citizen consented) and restarts. */
+export function installUpdate(): Promise<void> {
+  return invoke<void>("install_update");
 }
 
 /** Development and demo builds only (`dev-login`); citizens use the eID card. */

@@ -4,9 +4,19 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { getCurrentWebview, type DragDropEvent } from "@tauri-apps/api/webview";
 import type { RequestChanged } from "./bindings/RequestChanged.ts";
 import type { RequestsChanged } from "./bindings/RequestsChanged.ts";
+import type { UpdateInfo } from "./bindings/UpdateInfo.ts";
+import type { UpdateProgress } from "./bindings/UpdateProgress.ts";
 
 export function onRequestsChanged(handler: (payload: RequestsChanged) => void): Promise<UnlistenFn> {
   return listen<RequestsChanged>("requests-changed", (event) => handler(event.payload));
+}
+
+export function onUpdateAvailable(handler: (payload: UpdateInfo) => void): Promise<UnlistenFn> {
+  return listen<UpdateInfo>("update-available", (event) => handler(event.payload));
+}
+
+export function onUpdateProgress(handler: (payload: UpdateProgress) => void): Promise<UnlistenFn> {
+  return listen<UpdateProgress>("update-progress", (event) => handler(event.payload));
 }
 
 /** Files dragged over or dropped on the window (the OS's drag and drop; paths, physical pixels). */
