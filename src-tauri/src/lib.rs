@@ -60,6 +60,12 @@ fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send
         commands::request::cancel_send,
         commands::request::open_attachment,
         commands::request::pick_documents,
+        commands::settings::account_overview,
+        commands::settings::preferences,
+        commands::settings::set_preferences,
+        commands::settings::export_recovery_key,
+        commands::settings::reveal_recovery_key,
+        commands::settings::log_out,
         commands::login_with_password,
     ]
 }
@@ -83,6 +89,12 @@ fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send
         commands::request::cancel_send,
         commands::request::open_attachment,
         commands::request::pick_documents,
+        commands::settings::account_overview,
+        commands::settings::preferences,
+        commands::settings::set_preferences,
+        commands::settings::export_recovery_key,
+        commands::settings::reveal_recovery_key,
+        commands::settings::log_out,
     ]
 }
 

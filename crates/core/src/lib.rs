@@ -10,6 +10,7 @@
 //!
 //! # Modules
 //!
+//! - [`account`]: the account's devices and this computer's preferences.
 //! - [`keychain`]: secrets (session, store key, recovery key) in the OS
 //!   keychain, never anywhere else.
 //! - [`session`]: [`CitizenClient`]: login, offline restore, logout.
@@ -23,6 +24,7 @@
 //!   verified devices, marked senders.
 //! - [`error`]: the error type, [`CoreError`].
 
+pub mod account;
 pub mod documents;
 pub mod e2ee;
 pub mod error;

@@ -1,6 +1,8 @@
 //! The app's IPC commands: thin adapters from the UI's intents to the
 //! application crates. No business logic lives here.
 
+pub mod settings;
+
 use g2c_core::requests::{RequestStatus, RequestSummary};
 use g2c_core::{CitizenClient, ConnectionState, CoreError};
 use tauri::State;

@@ -21,6 +21,12 @@ pub const COMMAND_NAMES: &[&str] = &[
     "open_attachment",
     "pick_documents",
     "login_with_password",
+    "account_overview",
+    "preferences",
+    "set_preferences",
+    "export_recovery_key",
+    "reveal_recovery_key",
+    "log_out",
     "check_update",
     "install_update",
 ];

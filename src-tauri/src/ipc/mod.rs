@@ -7,10 +7,15 @@
 //! state from Rust to the UI. Nothing here holds a secret.
 
 mod command_names;
+mod settings;
 mod request;
 mod types;
 
 pub use command_names::COMMAND_NAMES;
+pub use settings::{
+    AccountDto, DeviceDto, PreferencesDto, RecoveryKeyExport, RecoveryStatusDto,
+    RevealedRecoveryKey, UpdateChannelDto,
+};
 pub use request::{
     AnswerContentDto, AnswerDto, AnswerSendStateDto, AppointmentSlotDto, AttachmentDto,
     CannotDisplayReasonDto, ChoiceOptionDto, DocumentFilesDto, DocumentRefusalDto,
