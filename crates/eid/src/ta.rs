@@ -204,6 +204,8 @@ pub struct TerminalAuthentication {
     comp_ephemeral: Vec<u8>,
     id_picc: Vec<u8>,
     sent: Vec<CertificateReference>,
+    /// How many commands [`TerminalAuthentication::start_batch`] gave.
+    batch_len: usize,
     state: State,
 }
 
@@ -264,6 +266,7 @@ impl TerminalAuthentication {
             comp_ephemeral: ec::compress(ca_curve, ca_ephemeral_key)?,
             id_picc: pace.id_picc.clone(),
             sent: Vec::new(),
+            batch_len: 0,
             state: State::Init,
         })
     }
@@ -311,20 +314,39 @@ impl TerminalAuthentication {
                 TaStep::Done(_) => return Err(TaError::OutOfOrder),
             }
         }
+        self.batch_len = cmds.len();
         Ok(cmds)
     }
 
     /// The responses to [`TerminalAuthentication::start_batch`]'s commands; gives
     /// EXTERNAL AUTHENTICATE, whose response goes to [`TerminalAuthentication::on_response`].
+    ///
+    /// The client stops a batch at the first refused command, so fewer
+    /// responses than commands mean the last one is that refusal (of a
+    /// certificate or of MSE:Set AT), not GET CHALLENGE's answer.
     pub fn on_batch(&mut self, responses: &[ResponseApdu]) -> Result<CommandApdu, TaError> {
-        let (challenge, rest) = responses.split_last().ok_or(TaError::OutOfOrder)?;
-        if let Some(bad) = rest.iter().find(|r| !r.sw().is_success()) {
+        if let Some((i, bad)) = responses
+            .iter()
+            .enumerate()
+            .find(|(_, r)| !r.sw().is_success())
+            .filter(|(i, _)| i + 1 < self.batch_len)
+        {
             self.state = State::Finished;
             return Err(TaError::Card {
-                step: "certificate verification",
+                // The batch is [Set DST, PSO:Verify]*, Set AT, GET CHALLENGE.
+                step: if i + 2 == self.batch_len {
+                    "MSE:Set AT (TA)"
+                } else {
+                    "certificate verification"
+                },
                 sw: bad.sw(),
             });
         }
+        if responses.len() != self.batch_len {
+            self.state = State::Finished;
+            return Err(TaError::OutOfOrder);
+        }
+        let challenge = responses.last().ok_or(TaError::OutOfOrder)?;
         match self.on_response(challenge)? {
             TaStep::Send(c) => Ok(c),
             TaStep::Done(_) => Err(TaError::OutOfOrder),
@@ -565,5 +587,85 @@ mod tests {
         );
         // Key Debug does not show the secret.
         assert!(!format!("{:?}", pki.terminal_key()).contains("secret"));
+    }
+
+    /// The client stops a batch at the first refusal, as the virtual nPA
+    /// showed (6900 to PSO:Verify of a DV from another CVCA): the last
+    /// response is then that refusal, not GET CHALLENGE's answer.
+    #[test]
+    fn batch_cut_short_by_a_refusal_names_the_step() {
+        let pki = TestPki::generate(Curve::BrainpoolP256r1);
+        let eph = ec::public_key(
+            Curve::BrainpoolP256r1,
+            &ec::generate_secret(Curve::BrainpoolP256r1).unwrap(),
+        )
+        .unwrap();
+        let new_ta = || {
+            let mut ta = TerminalAuthentication::new(
+                &pki.chain(),
+                pki.terminal_key(),
+                &pace_info(Some(pki.cvca.chr())),
+                Curve::BrainpoolP256r1,
+                &eph,
+                None,
+            )
+            .unwrap();
+            let batch = ta.start_batch().unwrap();
+            // Set DST, PSO:Verify for DV and terminal, Set AT, GET CHALLENGE.
+            assert_eq!(batch.len(), 6);
+            ta
+        };
+        let refused = |sw: u16| ResponseApdu::new(vec![], StatusWord(sw));
+
+        // PSO:Verify of the DV refused.
+        let err = new_ta().on_batch(&[ok(&[]), refused(0x6900)]).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                TaError::Card {
+                    step: "certificate verification",
+                    sw: StatusWord(0x6900)
+                }
+            ),
+            "{err:?}"
+        );
+        // MSE:Set AT refused.
+        let err = new_ta()
+            .on_batch(&[ok(&[]), ok(&[]), ok(&[]), ok(&[]), refused(0x6A80)])
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                TaError::Card {
+                    step: "MSE:Set AT (TA)",
+                    sw: StatusWord(0x6A80)
+                }
+            ),
+            "{err:?}"
+        );
+        // GET CHALLENGE refused: the whole batch answered.
+        let mut all = vec![ok(&[]); 5];
+        all.push(refused(0x6982));
+        let err = new_ta().on_batch(&all).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                TaError::Card {
+                    step: "GET CHALLENGE",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        // Too few responses without a refusal.
+        assert!(matches!(
+            new_ta().on_batch(&[ok(&[]), ok(&[])]),
+            Err(TaError::OutOfOrder)
+        ));
+        // The whole batch: EXTERNAL AUTHENTICATE follows.
+        let mut all = vec![ok(&[]); 5];
+        all.push(ok(&[7; 8]));
+        let ext = new_ta().on_batch(&all).unwrap();
+        assert_eq!(&ext.to_bytes()[..4], &[0x00, 0x82, 0x00, 0x00]);
     }
 }
