@@ -69,6 +69,35 @@ impl TestKey {
         &self.secret
     }
 
+    /// The private key as PKCS#8 DER (`id-ecPublicKey`, named curve, no
+    /// public key): what the login-service reads as its terminal key and
+    /// what vicc's `--ca-key` (OpenSSL's `d2i_AutoPrivateKey`) reads as the
+    /// chip's Chip Authentication key.
+    pub fn pkcs8_der(&self) -> Zeroizing<Vec<u8>> {
+        let ec_private = Zeroizing::new(der(
+            0x30,
+            &[
+                &der(0x02, &[&[1]]),
+                &Zeroizing::new(der(0x04, &[&self.secret])),
+            ],
+        ));
+        let algorithm = der(
+            0x30,
+            &[
+                &der_oid(&crate::card_security::ID_EC_PUBLIC_KEY),
+                &der_oid(&ec::curve_oid(self.curve)),
+            ],
+        );
+        Zeroizing::new(der(
+            0x30,
+            &[
+                &der(0x02, &[&[0]]),
+                &algorithm,
+                &Zeroizing::new(der(0x04, &[&ec_private])),
+            ],
+        ))
+    }
+
     /// Signs `message` with ECDSA-SHA-256 (plain r || s).
     pub fn sign(&self, message: &[u8]) -> Vec<u8> {
         ec::sign_prehash(

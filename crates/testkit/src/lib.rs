@@ -14,17 +14,26 @@
 //! through the `G2C_SYNAPSE_PYTHON` environment variable or at the default
 //! path that script uses. This crate is only for tests and the demo; nothing
 //! in the product depends on it.
+//!
+//! [`VirtualCard`] runs a virtual nPA behind pcscd; [`VirtualCardPki`]
+//! generates the PKI with which it takes part in a whole online eID
+//! authentication, and the login-service's files for it.
 
 mod config;
 mod python;
 mod register;
 mod server;
 mod virtual_card;
+mod virtual_card_pki;
 
 pub use python::synapse_python;
 pub use register::RegisteredUser;
 pub use server::{Synapse, SynapseOptions};
 pub use virtual_card::{LOCK_FILE, VirtualCard, VirtualCardError};
+pub use virtual_card_pki::{
+    EidServiceFiles, VIRTUAL_CARD_PIN, VIRTUAL_CARD_RI_PSEUDONYM, VirtualCardFiles, VirtualCardPki,
+    VirtualCardPkiError,
+};
 
 /// What can go wrong while running a test homeserver.
 #[derive(Debug, thiserror::Error)]
