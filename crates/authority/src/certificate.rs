@@ -7,9 +7,13 @@
 //! its ECDSA private key. [`MasterKeyCertificate::sign`] signs the master
 //! key's canonical JSON with that key and wraps signature and chain in the
 //! detached CMS `SignedData` that `g2c_core::trust::master_key_signature`
-//! describes and verifies; [`AuthorityClient::publish_certificate`] adds it
-//! to the master key's `signatures` and re-uploads the (otherwise unchanged)
-//! master key, which needs the account password (user-interactive auth).
+//! describes and verifies; [`AuthorityClient::publish_certificate`]
+//! publishes it in a request room as the state event
+//! [`CERTIFICATE_STATE_EVENT`] (Synapse 1.163 refuses to store a changed
+//! master key with the same public key, and refuses non-device signatures
+//! on it, so the master key's own `signatures` cannot carry it yet).
+//! [`MasterKeyCertificate::signed_master_key`] builds the master key as it
+//! will look once homeservers accept the signature in place.
 //!
 //! The private key is read from a PKCS#8 PEM file, used once and dropped
 //! (the `p256`/`p384` secret keys zeroize on drop).
@@ -22,10 +26,7 @@ use cms::signed_data::{
 use der::asn1::{ObjectIdentifier, OctetString, SetOfVec};
 use der::pem::LineEnding;
 use der::{Any, Decode, Encode};
-use matrix_sdk::ruma::api::client::keys::upload_signing_keys;
-use matrix_sdk::ruma::api::client::uiaa;
 use matrix_sdk::ruma::canonical_json::to_canonical_value;
-use matrix_sdk::ruma::serde::Raw;
 use p256::pkcs8::DecodePrivateKey;
 use x509_cert::Certificate;
 use x509_cert::ext::pkix::{AuthorityKeyIdentifier, SubjectKeyIdentifier};
@@ -35,6 +36,10 @@ use crate::client::AuthorityClient;
 
 /// The signature algorithm name in a Matrix `signatures` object.
 pub const X509_SIGNATURE_ALGORITHM: &str = "io.element.x509";
+/// The request-room state event that carries the signature while the
+/// homeserver does not accept it on the master key itself (see
+/// `g2c_core::trust::master_key_signature`).
+pub const CERTIFICATE_STATE_EVENT: &str = "de.amtsbote.g2c.v1.authority_certificate";
 const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
 const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
 const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
@@ -251,13 +256,17 @@ impl MasterKeyCertificate {
 }
 
 impl AuthorityClient {
-    /// Signs the account's current master key with `certificate` and
-    /// re-uploads it, authenticating with the account `password`. Returns
-    /// the signature's key id.
+    /// Signs the account's current cross-signing master key with
+    /// `certificate` and publishes the signature in request room `room_id`
+    /// as the state event [`CERTIFICATE_STATE_EVENT`]. Returns the
+    /// signature's key id.
+    ///
+    /// Publish again after every cross-signing reset: the signature covers
+    /// one master key.
     pub async fn publish_certificate(
         &self,
+        room_id: &matrix_sdk::ruma::RoomId,
         certificate: &MasterKeyCertificate,
-        password: &str,
     ) -> Result<String, CertificateError> {
         let client = self.matrix();
         let user_id = self.user_id();
@@ -268,36 +277,16 @@ impl AuthorityClient {
             .ok_or(CertificateError::NoIdentity)?;
         let master_key = serde_json::to_value(identity.master_key().as_ref())
             .map_err(|e| CertificateError::Json(e.to_string()))?;
-        let signed = certificate.signed_master_key(&master_key, user_id.as_str())?;
-        let raw = Raw::from_json(
-            serde_json::value::to_raw_value(&signed)
-                .map_err(|e| CertificateError::Json(e.to_string()))?,
-        );
-
-        let mut request = upload_signing_keys::v3::Request::new();
-        request.master_key = Some(raw.clone());
-        let session = match client.send(request).await {
-            Ok(_) => None,
-            Err(error) => match error.as_uiaa_response() {
-                Some(uiaa) => Some(uiaa.session.clone()),
-                None => return Err(matrix_sdk::Error::from(error).into()),
-            },
-        };
-        if let Some(session) = session {
-            let mut auth = uiaa::Password::new(
-                uiaa::UserIdentifier::Matrix(uiaa::MatrixUserIdentifier::new(user_id.to_string())),
-                password.to_owned(),
-            );
-            auth.session = session;
-            let mut request = upload_signing_keys::v3::Request::new();
-            request.master_key = Some(raw);
-            request.auth = Some(uiaa::AuthData::Password(auth));
-            client
-                .send(request)
-                .await
-                .map_err(matrix_sdk::Error::from)?;
-        }
-        tracing::info!(key_id = %certificate.key_id(), "published the master key certificate");
+        let signature = certificate.sign(&master_key)?;
+        let content = serde_json::json!({
+            "signatures": { certificate.key_id(): signature },
+        });
+        let room = client
+            .get_room(room_id)
+            .ok_or_else(|| CertificateError::Json(format!("unknown room {room_id}")))?;
+        room.send_state_event_raw(CERTIFICATE_STATE_EVENT, "", content)
+            .await?;
+        tracing::info!(%room_id, key_id = %certificate.key_id(), "published the master key certificate");
         Ok(certificate.key_id().to_owned())
     }
 }

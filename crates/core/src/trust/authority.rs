@@ -26,7 +26,9 @@ use x509_cert::ext::pkix::name::GeneralName;
 
 use super::anchors::TrustAnchors;
 use super::chain;
-use super::master_key_signature::{X509MasterKeySignature, signed_bytes, x509_signatures};
+use super::master_key_signature::{
+    CERTIFICATE_STATE_EVENT, X509MasterKeySignature, merge_published, signed_bytes, x509_signatures,
+};
 use super::signature::{self, ECDSA_WITH_SHA256, ECDSA_WITH_SHA384, ID_SHA256, ID_SHA384};
 use super::verdict::{AuthorityTrust, UntrustedReason};
 use crate::error::{CoreError, parse_id};
@@ -166,8 +168,11 @@ impl CitizenClient {
         let Some(identity) = identity else {
             return Ok(AuthorityTrust::unverified(UntrustedReason::NoIdentity));
         };
-        let master_key = serde_json::to_value(identity.master_key().as_ref())
+        let mut master_key = serde_json::to_value(identity.master_key().as_ref())
             .map_err(|e| CoreError::from(matrix_sdk::Error::from(e)))?;
+        if let Some(published) = published_certificate(&room, &claim.user_id).await {
+            merge_published(&mut master_key, claim.user_id.as_str(), &published);
+        }
         let anchors = self.trust_anchors();
         let trust = evaluate_master_key(&master_key, &claim, &anchors, SystemTime::now());
         match trust {
@@ -187,6 +192,27 @@ impl CitizenClient {
             }),
         }
     }
+}
+
+/// The content of the room's certificate state event, if the claimed
+/// authority sent it.
+async fn published_certificate(
+    room: &matrix_sdk::Room,
+    authority: &UserId,
+) -> Option<serde_json::Value> {
+    let raw = match room
+        .get_state_event(StateEventType::from(CERTIFICATE_STATE_EVENT), "")
+        .await
+    {
+        Ok(Some(RawAnySyncOrStrippedState::Sync(raw))) => raw.json().get().to_owned(),
+        _ => return None,
+    };
+    let event: serde_json::Value = serde_json::from_str(&raw).ok()?;
+    if event.get("sender")?.as_str()? != authority.as_str() {
+        tracing::warn!("certificate event not sent by the authority; ignored");
+        return None;
+    }
+    event.get("content").cloned()
 }
 
 /// The authority the room claims: the request event's sender and name.

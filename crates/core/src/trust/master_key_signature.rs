@@ -1,14 +1,22 @@
 //! The published format of an authority's certificate: an
 //! `io.element.x509` signature on its cross-signing master key.
 //!
-//! Where it lives: in the master key's own `signatures` object, under the
-//! account's user id, with the key id `io.element.x509:<id>` — exactly where
-//! matrix-rust-sdk's experimental X.509 identity verification (newer than
-//! the 0.18 this workspace builds) puts it. The homeserver hands it to every
-//! client in `/keys/query` with the key itself, so no extra event, room or
-//! well-known file is needed, and a client that does not know the algorithm
-//! ignores it. The authority publishes it by re-uploading its (unchanged)
-//! master key with the signature added (`g2c-authority publish-certificate`).
+//! Where it lives: matrix-rust-sdk's experimental X.509 identity
+//! verification (newer than the 0.18 this workspace builds) puts it in the
+//! master key's own `signatures` object, under the account's user id, with
+//! the key id `io.element.x509:<id>`, and the verifier here reads it there.
+//! Synapse 1.163 cannot store it there yet: re-uploading the same master
+//! public key with a new signature fails (its device-table insert for the key
+//! collides), and `/keys/signatures/upload` accepts only signatures by the
+//! user's devices on their own master key. So the authority also publishes
+//! the same key id and value in each request room as the state event
+//! [`CERTIFICATE_STATE_EVENT`] (`{"signatures": {"io.element.x509:<id>":
+//! "<PEM>"}}`, empty state key, sent by the authority account), and the
+//! verifier merges those into the master key's `signatures` before checking.
+//! That is sound because signatures are not part of the signed bytes: the
+//! certificate must still sign the master key the homeserver serves in
+//! `/keys/query`, so the homeserver cannot forge the event's effect, only
+//! withhold it (the authority then shows as unverified).
 //!
 //! The value: a PEM (`-----BEGIN CMS-----`) CMS `ContentInfo` holding a
 //! detached `SignedData` (RFC 5652): `encapContentInfo` of type `id-data`
@@ -37,6 +45,9 @@ use x509_cert::ext::pkix::SubjectKeyIdentifier;
 
 /// The signature algorithm name in a Matrix `signatures` object.
 pub const X509_SIGNATURE_ALGORITHM: &str = "io.element.x509";
+
+/// The request-room state event carrying the signature (see above).
+pub const CERTIFICATE_STATE_EVENT: &str = "de.amtsbote.g2c.v1.authority_certificate";
 
 /// The PEM label of the signature value (RFC 7468 §9).
 pub const PEM_LABEL: &str = "CMS";
@@ -180,4 +191,42 @@ pub fn x509_signatures<'a>(
         .filter(|(key_id, _)| key_id.starts_with(&prefix))
         .filter_map(|(key_id, value)| Some((key_id.as_str(), value.as_str()?)))
         .collect()
+}
+
+/// Adds the `io.element.x509` entries of a [`CERTIFICATE_STATE_EVENT`]
+/// content to `master_key`'s signatures under `user_id`.
+pub fn merge_published(
+    master_key: &mut serde_json::Value,
+    user_id: &str,
+    event_content: &serde_json::Value,
+) {
+    let prefix = format!("{X509_SIGNATURE_ALGORITHM}:");
+    let Some(published) = event_content
+        .get("signatures")
+        .and_then(serde_json::Value::as_object)
+    else {
+        return;
+    };
+    let Some(key) = master_key.as_object_mut() else {
+        return;
+    };
+    let signatures = key
+        .entry("signatures")
+        .or_insert_with(|| serde_json::json!({}));
+    if !signatures.is_object() {
+        *signatures = serde_json::json!({});
+    }
+    let own = signatures
+        .as_object_mut()
+        .expect("made an object above")
+        .entry(user_id)
+        .or_insert_with(|| serde_json::json!({}));
+    let Some(own) = own.as_object_mut() else {
+        return;
+    };
+    for (key_id, value) in published {
+        if key_id.starts_with(&prefix) && value.is_string() {
+            own.entry(key_id.clone()).or_insert_with(|| value.clone());
+        }
+    }
 }

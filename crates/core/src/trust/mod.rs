@@ -4,9 +4,10 @@
 //! "The ends need to know each other's keys from somewhere": an authority's
 //! Matrix account proves itself with an X.509 certificate chain up to a
 //! configured government root whose leaf signed the account's cross-signing
-//! master key ([`master_key_signature`] describes the published format,
-//! compatible in place and structure with matrix-rust-sdk's experimental
-//! `io.element.x509` signatures). The citizen's app checks it without any
+//! master key ([`master_key_signature`] describes the published format:
+//! matrix-rust-sdk's experimental `io.element.x509` signature, read from the
+//! master key itself or, while Synapse cannot store it there, from the
+//! request room's certificate state event). The citizen's app checks it without any
 //! emoji comparison and shows the typed [`AuthorityTrust`] per request
 //! ([`CitizenClient::authority_trust`]). Room keys go only to cross-signed
 //! devices ([`recipients`]), and messages from unverified senders are marked
