@@ -43,6 +43,10 @@ pub fn router(provider: Arc<Provider>) -> Router {
         )
         .route("/userinfo", get(userinfo).post(userinfo))
         .route("/jwks", get(jwks))
+        .route(
+            "/attestation/v1/{session}",
+            post(crate::attestation::http_attest).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
+        )
         .with_state(provider)
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

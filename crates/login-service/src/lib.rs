@@ -17,6 +17,8 @@
 //! depends on this crate with
 //! `default-features = false, features = ["client"]`.
 
+#[cfg(feature = "server")]
+pub mod attestation;
 pub mod authenticator;
 #[cfg(feature = "client")]
 pub mod client;

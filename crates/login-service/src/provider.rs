@@ -219,6 +219,8 @@ pub struct Provider {
     eid: Arc<dyn EidAuthenticator>,
     clock: Arc<dyn Clock>,
     state: Mutex<State>,
+    /// Tickets of finished eID authentications (see [`crate::attestation`]).
+    attestations: crate::attestation::AttestationTickets,
 }
 
 impl std::fmt::Debug for Provider {
@@ -275,6 +277,7 @@ impl Provider {
             eid,
             clock,
             state: Mutex::new(State::default()),
+            attestations: Default::default(),
         })
     }
 
@@ -552,6 +555,7 @@ impl Provider {
             }
             EidStep::Done(pseudonym) => {
                 let sub = pseudonym::localpart(&pseudonym);
+                self.attestations.record(session_id, &sub, now);
                 let code = random_token();
                 let redirect_to = with_query(
                     &session.request.redirect_uri,
@@ -669,6 +673,26 @@ impl Provider {
             expires_in: self.lifetimes.access_token,
             id_token,
             scope: "openid".into(),
+        })
+    }
+
+    /// Issues the eID attestation of relay session `session_id` (single
+    /// use; see [`crate::attestation`]): a JWT signed with the ID-token key.
+    pub fn attest(
+        &self,
+        session_id: &str,
+        request: &crate::attestation::AttestationRequest,
+    ) -> Result<String, crate::attestation::AttestationError> {
+        let claims = crate::attestation::claims_for(
+            &self.attestations,
+            &self.issuer,
+            session_id,
+            request,
+            self.clock.now(),
+        )?;
+        self.signing_key.sign(&claims).map_err(|error| {
+            tracing::error!("signing an attestation failed: {error}");
+            crate::attestation::AttestationError::Signing
         })
     }
 
