@@ -75,9 +75,18 @@ fn pace_with_pin<'a>(
 /// One eID authentication of the card in `vcard` by `service`, relayed by
 /// the app without HTTP. Returns the pseudonym bytes.
 fn authenticate(vcard: &VirtualCard, service: &EacAuthenticator) -> Result<Vec<u8>, EidError> {
+    authenticate_with_chat(vcard, service, &service.hello().required_chat)
+}
+
+/// As [`authenticate`], with PACE run with `chat` (which the app does not
+/// report, so the service cannot refuse it before TA).
+fn authenticate_with_chat(
+    vcard: &VirtualCard,
+    service: &EacAuthenticator,
+    chat: &[u8],
+) -> Result<Vec<u8>, EidError> {
     let mut card = connect(vcard);
-    let hello = service.hello();
-    let (start, mut relay) = pace_with_pin(&mut card, &hello.required_chat);
+    let (start, mut relay) = pace_with_pin(&mut card, chat);
     let (mut session, mut step) = service.begin(&start)?;
     let mut batches = 0;
     loop {
@@ -117,6 +126,30 @@ fn eac_with_the_virtual_card_yields_its_pseudonym() {
     assert_eq!(pseudonym, VIRTUAL_CARD_RI_PSEUDONYM);
     // The same card again, in a new session: the same pseudonym.
     assert_eq!(authenticate(&vcard, &service).unwrap(), pseudonym);
+}
+
+/// The card grants Restricted Identification only with the right in the
+/// CHAT PACE ran with (project patch 0004 to vicc): TA and CA succeed, RI
+/// is refused with 6982, and the service ends with a card error.
+#[test]
+fn the_card_refuses_ri_without_the_right_in_the_pace_chat() {
+    use g2c_eid::cvc::{AccessRight, Chat, Role};
+    let dir = tempfile::tempdir().unwrap();
+    let pki = VirtualCardPki::generate(dir.path()).unwrap();
+    let service = EacAuthenticator::from_config(&eid_config(&pki.eid)).unwrap();
+    let vcard = VirtualCard::start_with_pki(&pki).expect("virtual card");
+
+    let age_only = Chat::authentication(Role::Terminal, &[AccessRight::AgeVerification]).to_tlv();
+    let error = authenticate_with_chat(&vcard, &service, &age_only).unwrap_err();
+    assert!(
+        matches!(error, EidError::Card { status: 0x6982 }),
+        "{error:?}"
+    );
+    // The same card, PACE with the service's CHAT: the pseudonym.
+    assert_eq!(
+        authenticate(&vcard, &service).unwrap(),
+        VIRTUAL_CARD_RI_PSEUDONYM
+    );
 }
 
 /// The full login: a real Synapse over TLS logs citizens in through the
