@@ -18,6 +18,11 @@ READER=${VCARD_READER:-Virtual PCD 00 00}
 # shellcheck source=common.sh
 . "$HERE/common.sh"
 
+# One card per machine: wait for the lock g2c_testkit::VirtualCard takes
+# (flock on the same file), so the self-test never stops a test's card.
+exec 9>>"/tmp/amtsbote-vcard.lock"
+flock -w 300 9 || { echo "selftest: another process held /tmp/amtsbote-vcard.lock for 300 s" >&2; exit 3; }
+
 started=no
 if ! { alive pcscd "$STATE/pcscd.pid" && alive vicc "$STATE/vicc.pid"; }; then
     "$HERE/start.sh" "$@" >/dev/null
