@@ -110,7 +110,12 @@ fn wrong_pin_counts_down_to_suspended_then_can_resumes() {
     let new = Pin::new("654321").unwrap();
     let err = pin::change_pin(&mut card, &params, None, &wrong, &new).unwrap_err();
     assert!(
-        matches!(err, PinError::WrongPin { retries_left: 2 }),
+        matches!(
+            err,
+            PinError::WrongPin {
+                retries_left: Some(2)
+            }
+        ),
         "{err:?}"
     );
     assert_eq!(
@@ -118,7 +123,12 @@ fn wrong_pin_counts_down_to_suspended_then_can_resumes() {
         PinState::Operational(2)
     );
     let err = pin::change_pin(&mut card, &params, None, &wrong, &new).unwrap_err();
-    assert!(matches!(err, PinError::WrongPin { retries_left: 1 }));
+    assert!(matches!(
+        err,
+        PinError::WrongPin {
+            retries_left: Some(1)
+        }
+    ));
     assert_eq!(
         pin::pin_state(&mut card, &params).unwrap(),
         PinState::Suspended
@@ -160,7 +170,12 @@ fn blocked_pin_is_unblocked_with_the_puk_until_it_is_used_up() {
     card.set_pin_retries(1);
     let can = Can::new(CAN).unwrap();
     let err = pin::resume_pin(&mut card, &params, &can, &Pin::new("999999").unwrap()).unwrap_err();
-    assert!(matches!(err, PinError::WrongPin { retries_left: 0 }));
+    assert!(matches!(
+        err,
+        PinError::WrongPin {
+            retries_left: Some(0)
+        }
+    ));
     assert_eq!(
         pin::pin_state(&mut card, &params).unwrap(),
         PinState::Blocked
@@ -354,15 +369,28 @@ fn tampered_command_is_refused_by_the_card() {
 
 #[test]
 fn error_messages_for_the_ui() {
-    let e = PinError::WrongPin { retries_left: 2 };
+    let e = PinError::WrongPin {
+        retries_left: Some(2),
+    };
     assert!(e.message(Language::German).contains("noch 2 Versuche"));
     assert!(e.message(Language::English).contains("2 tries left"));
     assert!(
-        PinError::WrongPin { retries_left: 1 }
-            .message(Language::German)
-            .contains("CAN")
+        PinError::WrongPin {
+            retries_left: Some(1)
+        }
+        .message(Language::German)
+        .contains("CAN")
     );
     assert!(PinError::Blocked.message(Language::English).contains("PUK"));
+    // A card that does not report the counter gets no invented number.
+    let unknown = PinError::WrongPin { retries_left: None };
+    assert_eq!(unknown.message(Language::German), "Die PIN war falsch.");
+    assert!(
+        !unknown
+            .message(Language::English)
+            .chars()
+            .any(|c| c.is_ascii_digit())
+    );
     assert!(
         PinError::PukExhausted
             .message(Language::German)

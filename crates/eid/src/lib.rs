@@ -21,8 +21,10 @@ pub mod eac;
 pub mod ec;
 #[cfg(any(test, feature = "fake-card"))]
 pub mod fake_card;
+pub mod online;
 pub mod pace;
 pub mod pin;
+pub mod read_file;
 pub mod reader;
 pub mod relay;
 pub mod ri;

@@ -45,11 +45,13 @@ pub enum Language {
 /// Why a PIN operation failed, in terms a citizen can act on.
 #[derive(Debug, Error)]
 pub enum PinError {
-    /// The PIN was wrong; this many tries remain.
-    #[error("wrong PIN, {retries_left} tries left")]
+    /// The PIN was wrong; this many tries remain, if the card said so
+    /// (63Cx). Some cards and emulators answer a wrong PIN without the
+    /// counter: then it is `None`, never a guessed number.
+    #[error("wrong PIN ({} tries left)", retries_left.map_or_else(|| "unknown".to_owned(), |n| n.to_string()))]
     WrongPin {
-        /// Tries left.
-        retries_left: u8,
+        /// Tries left, as the card reported them.
+        retries_left: Option<u8>,
     },
     /// The CAN was wrong.
     #[error("wrong CAN")]
@@ -96,11 +98,11 @@ impl From<SmError> for PinError {
 }
 
 impl PinError {
-    fn from_pace(e: PaceError, kind: PasswordKind) -> Self {
+    pub(crate) fn from_pace(e: PaceError, kind: PasswordKind) -> Self {
         match (e, kind) {
-            (PaceError::WrongPassword { retries_left }, PasswordKind::Pin) => Self::WrongPin {
-                retries_left: retries_left.unwrap_or(0),
-            },
+            (PaceError::WrongPassword { retries_left }, PasswordKind::Pin) => {
+                Self::WrongPin { retries_left }
+            }
             (PaceError::WrongPassword { .. }, PasswordKind::Can) => Self::WrongCan,
             (PaceError::WrongPassword { .. }, PasswordKind::Puk) => Self::WrongPuk,
             (PaceError::Blocked, PasswordKind::Puk) => Self::PukExhausted,
@@ -116,22 +118,24 @@ impl PinError {
     pub fn message(&self, language: Language) -> String {
         use Language::{English as En, German as De};
         match (self, language) {
-            (Self::WrongPin { retries_left: 1 }, De) => {
+            (Self::WrongPin { retries_left: Some(1) }, De) => {
                 "Die PIN war falsch. Die PIN ist jetzt gesperrt, bis Sie die Zugangsnummer (CAN) eingeben.".into()
             }
-            (Self::WrongPin { retries_left: 1 }, En) => {
+            (Self::WrongPin { retries_left: Some(1) }, En) => {
                 "The PIN was wrong. It is now suspended until you enter the card access number (CAN).".into()
             }
-            (Self::WrongPin { retries_left: 0 }, De) | (Self::Blocked, De) => {
+            (Self::WrongPin { retries_left: Some(0) }, De) | (Self::Blocked, De) => {
                 "Die PIN ist gesperrt. Entsperren Sie sie mit der PUK aus Ihrem PIN-Brief.".into()
             }
-            (Self::WrongPin { retries_left: 0 }, En) | (Self::Blocked, En) => {
+            (Self::WrongPin { retries_left: Some(0) }, En) | (Self::Blocked, En) => {
                 "The PIN is blocked. Unblock it with the PUK from your PIN letter.".into()
             }
-            (Self::WrongPin { retries_left }, De) => {
-                format!("Die PIN war falsch. Sie haben noch {retries_left} Versuche.")
+            (Self::WrongPin { retries_left: Some(n) }, De) => {
+                format!("Die PIN war falsch. Sie haben noch {n} Versuche.")
             }
-            (Self::WrongPin { retries_left }, En) => format!("The PIN was wrong. You have {retries_left} tries left."),
+            (Self::WrongPin { retries_left: Some(n) }, En) => format!("The PIN was wrong. You have {n} tries left."),
+            (Self::WrongPin { retries_left: None }, De) => "Die PIN war falsch.".into(),
+            (Self::WrongPin { retries_left: None }, En) => "The PIN was wrong.".into(),
             (Self::WrongCan, De) => "Die Zugangsnummer (CAN) war falsch. Sie steht vorne auf dem Ausweis.".into(),
             (Self::WrongCan, En) => "The card access number (CAN) was wrong. It is printed on the front of the card.".into(),
             (Self::WrongPuk, De) => "Die PUK war falsch. Sie steht in Ihrem PIN-Brief.".into(),

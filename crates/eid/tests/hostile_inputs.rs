@@ -338,7 +338,7 @@ fn card_access_reader_against_a_hostile_card() {
     let mut rng = Rng(0xCA7D_0007);
     for round in 0..500 {
         let mut calls = 0usize;
-        let result = tool_card::read_card_access(|cmd: &CommandApdu| -> Result<ResponseApdu, ()> {
+        let result = g2c_eid::read_file::read_card_access(|cmd: &CommandApdu| -> Result<ResponseApdu, ()> {
             calls += 1;
             if round % 50 == 0 && calls > 3 {
                 return Err(());
@@ -361,7 +361,7 @@ fn card_access_reader_against_a_hostile_card() {
             ))
         });
         assert!(calls <= 2000, "round {round}: {calls} READ BINARY commands");
-        if let tool_card::FileRead::Data(d) = result {
+        if let g2c_eid::read_file::FileRead::Data(d) = result {
             assert!(
                 d.len() <= 16 * 1024 + 300,
                 "round {round}: {} bytes",

@@ -36,7 +36,8 @@ mod names;
 #[path = "g2c_eid/secret.rs"]
 mod secret;
 
-use card::{FileRead, Pcsc, ReaderInfo};
+use card::{Pcsc, ReaderInfo};
+use g2c_eid::read_file::FileRead;
 use secret::SecretSource;
 
 /// Environment variable holding the secret (PIN, CAN or PUK; the old PIN for change-pin).
@@ -200,7 +201,7 @@ fn probe_card(pcsc: &Pcsc, reader: &ReaderInfo, report: &mut ReaderReport) {
             return;
         }
     };
-    match card::read_card_access(|c| card.transmit(c)) {
+    match g2c_eid::read_file::read_card_access(|c| card.transmit(c)) {
         FileRead::Data(bytes) => match SecurityInfos::parse(&bytes) {
             Ok(infos) if infos.pace_infos().next().is_some() => {
                 report.card_type = Some("eid");
@@ -316,7 +317,7 @@ fn open_session(wanted: Option<&str>) -> Result<Session> {
     let mut card = context
         .connect(&reader.name)
         .with_context(|| format!("cannot connect to the card on '{}'", reader.name))?;
-    let card_access = match card::read_card_access(|c| card.transmit(c)) {
+    let card_access = match g2c_eid::read_file::read_card_access(|c| card.transmit(c)) {
         FileRead::Data(bytes) => bytes,
         FileRead::Refused(sw) => {
             bail!("not an eID card: no EF.CardAccess (card answered {sw})")
@@ -561,7 +562,7 @@ fn pace_cmd(kind: SecretKind, wanted: Option<&str>) -> Result<()> {
     drop(secret);
     let retries_left = outcome.retries_left;
     let mut channel = SecureChannel::new(&mut session.card, outcome.keys);
-    let read = card::read_card_access(|c| channel.transmit(c));
+    let read = g2c_eid::read_file::read_card_access(|c| channel.transmit(c));
     let elapsed_ms = ms(started);
     let bytes = match read {
         FileRead::Data(bytes) => bytes,
@@ -613,7 +614,9 @@ struct ChangePinReport {
 fn pin_failure(e: PinError) -> anyhow::Error {
     match e {
         // The card may not report the counter (6300): only say a number if it did.
-        PinError::WrongPin { retries_left } if retries_left > 0 => {
+        PinError::WrongPin {
+            retries_left: Some(retries_left),
+        } if retries_left > 0 => {
             anyhow!("wrong PIN: {retries_left} tries left")
         }
         PinError::WrongPin { .. } => anyhow!("wrong PIN: the card refused PACE"),
