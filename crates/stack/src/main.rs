@@ -1,7 +1,9 @@
 //! `g2c-stack`: the local world the app talks to in the demo and in the
 //! end-to-end tests, started in one process and torn down together.
 //!
-//! It starts a real Synapse on loopback (crates/testkit), registers an
+//! It starts a real Synapse on loopback (crates/testkit), and with `--eid`
+//! also the virtual nPA behind pcscd and the eID login service that
+//! Synapse trusts as its OpenID Connect provider ([`eid`]); it registers an
 //! authority account and a citizen account with passwords (the citizen's
 //! password is only for development builds with the `dev-login` feature),
 //! prints one JSON line describing all of it on stdout, and keeps running
@@ -12,16 +14,22 @@
 //! ```json
 //! {"event":"ready","homeserver":"http://127.0.0.1:PORT",
 //!  "authority":{"user_id":"@fischereiamt-…:localhost","user":"fischereiamt-…","password":"…"},
-//!  "citizen":{"user_id":"@citizen-…:localhost","user":"citizen-…","password":"…"}}
+//!  "citizen":{"user_id":"@citizen-…:localhost","user":"citizen-…","password":"…"},
+//!  "eid":{"identity_provider":"oidc-amtsbote-eid","reader":"Virtual PCD 00 00",
+//!         "pin":"111111","ca_file":"/tmp/…/test-ca.pem"}}
 //! ```
+//!
+//! (`"eid": null` without `--eid`.) The eID parts need root (pcscd) and the
+//! virtual card's tools from `scripts/setup.sh`.
 //!
 //! Passwords are printed because this is a throw-away test world on
 //! loopback whose accounts exist only as long as this process runs.
 
+mod eid;
 mod ready;
 
 use anyhow::Context as _;
-use g2c_testkit::Synapse;
+use g2c_testkit::{Synapse, SynapseOptions};
 use tokio::io::AsyncReadExt as _;
 
 use crate::ready::{Account, Ready};
@@ -34,8 +42,31 @@ async fn main() -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
+    // Both rustls providers are in the graph (through different crates):
+    // choose one for the login service's TLS server, the same one the
+    // login service's own binary uses.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
 
-    let synapse = Synapse::start().await.context("starting Synapse")?;
+    let with_eid = std::env::args().skip(1).any(|arg| arg == "--eid");
+    let dir = tempfile::Builder::new().prefix("g2c-stack-").tempdir()?;
+    let eid = if with_eid {
+        Some(eid::EidService::start(dir.path()).await?)
+    } else {
+        None
+    };
+    let options = match &eid {
+        Some(eid) => SynapseOptions {
+            extra_config: eid.synapse_config(),
+            env: eid.synapse_env(),
+        },
+        None => SynapseOptions::default(),
+    };
+    let synapse = Synapse::start_with(options)
+        .await
+        .context("starting Synapse")?;
+    if let Some(eid) = &eid {
+        eid.admit(synapse.base_url())?;
+    }
     tracing::info!(homeserver = synapse.base_url(), "Synapse is up");
     let authority = synapse
         .register_user("fischereiamt")
@@ -50,12 +81,14 @@ async fn main() -> anyhow::Result<()> {
         homeserver: synapse.base_url().to_owned(),
         authority: Account::from(&authority),
         citizen: Account::from(&citizen),
+        eid: eid.as_ref().map(eid::EidService::info),
     }
     .print()?;
 
     wait_for_the_end().await;
     tracing::info!("stopping");
     drop(synapse);
+    drop(eid);
     Ok(())
 }
 

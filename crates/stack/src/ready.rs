@@ -15,6 +15,22 @@ pub struct Ready {
     pub authority: Account,
     /// A citizen account with a password, for development logins.
     pub citizen: Account,
+    /// The eID login, when the stack runs with `--eid`.
+    pub eid: Option<Eid>,
+}
+
+/// The eID login's parts: what the app and a test need to use it.
+#[derive(Debug, Serialize)]
+pub struct Eid {
+    /// The homeserver's id for the eID identity provider.
+    pub identity_provider: String,
+    /// The virtual card's reader.
+    pub reader: String,
+    /// The virtual card's PIN (a fixed test value of the emulator).
+    pub pin: String,
+    /// The PEM file of the CA that issued the login service's TLS
+    /// certificate (clients set `SSL_CERT_FILE` to it).
+    pub ca_file: String,
 }
 
 /// A password account on the stack's homeserver.

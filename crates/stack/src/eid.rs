@@ -1,0 +1,193 @@
+//! The eID half of the stack: the virtual nPA with a PKI made for this run,
+//! and the login service that authenticates it, in this process, over TLS.
+//!
+//! The order matters because each side must know the other: the login
+//! service listens first (its issuer URL goes into Synapse's
+//! `oidc_providers`), Synapse starts trusting the run's TLS CA through
+//! `SSL_CERT_FILE` and verifying the provider's metadata fully, and then
+//! the provider learns Synapse's callback URL ([`EidService::admit`]).
+//! Nothing here is a stand-in: it is the login service's own
+//! `EacAuthenticator` talking to the card through the app's relay.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use g2c_login_service::clock::SystemClock;
+use g2c_login_service::config::{ClientConfig, Config};
+use g2c_login_service::eac::EacAuthenticator;
+use g2c_login_service::provider::Provider;
+use g2c_login_service::server::{Transport, serve};
+use g2c_login_service::signing::SigningKey;
+use g2c_testkit::{VIRTUAL_CARD_PIN, VirtualCard, VirtualCardPki};
+use zeroize::Zeroizing;
+
+/// The `idp_id` of the provider in Synapse's config; clients ask for
+/// `oidc-` + this.
+pub const IDP_ID: &str = "amtsbote-eid";
+
+/// The client id Synapse uses at the provider.
+const CLIENT_ID: &str = "synapse";
+
+/// The virtual card and the login service, running.
+pub struct EidService {
+    provider: Arc<Provider>,
+    client_secret: Zeroizing<String>,
+    ca_file: PathBuf,
+    card: VirtualCard,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl EidService {
+    /// Generates the PKI in `dir`, starts the card and the login service.
+    pub async fn start(dir: &Path) -> anyhow::Result<Self> {
+        let pki = VirtualCardPki::generate(dir).context("generating the card's PKI")?;
+        let card = tokio::task::block_in_place(|| VirtualCard::start_with_pki(&pki))
+            .context("starting the virtual card")?;
+        let ca_file = write_test_tls(dir)?;
+
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let listen = listener.local_addr()?;
+        let config = Config::parse(&format!(
+            "listen = \"{listen}\"\nissuer = \"https://{listen}\"\nclients = []\n\n\
+             [tls]\ncertificate_chain = {chain:?}\nprivate_key = {key:?}\n\n{eid}",
+            chain = dir.join("tls-chain.pem").display().to_string(),
+            key = dir.join("tls-key.pem").display().to_string(),
+            eid = pki.eid.to_toml(),
+        ))
+        .context("the login service's configuration")?;
+        let tls = config.tls.as_ref().context("TLS configured")?;
+        let transport = Transport::tls_from_pem_files(&tls.certificate_chain, &tls.private_key)
+            .await
+            .context("loading the TLS certificate")?;
+        let authenticator =
+            EacAuthenticator::from_config(&config.eid).context("the eID configuration")?;
+        let provider = Arc::new(Provider::new(
+            &config.issuer,
+            Vec::new(),
+            config.lifetimes,
+            SigningKey::generate().context("an ID token signing key")?,
+            Arc::new(authenticator),
+            Arc::new(SystemClock),
+        )?);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let router = g2c_login_service::http::router(provider.clone());
+        tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            if let Err(error) = serve(listener, transport, router, shutdown).await {
+                tracing::error!(%error, "the login service stopped");
+            }
+        });
+        tracing::info!(
+            issuer = config.issuer,
+            reader = card.reader_name(),
+            "eID login service is up"
+        );
+
+        Ok(Self {
+            provider,
+            client_secret: random_secret()?,
+            ca_file,
+            card,
+            stop: Some(stop),
+        })
+    }
+
+    /// The `oidc_providers` (and `sso`) YAML for Synapse.
+    pub fn synapse_config(&self) -> String {
+        format!(
+            r#"
+oidc_providers:
+  - idp_id: {IDP_ID}
+    idp_name: "Personalausweis"
+    issuer: "{issuer}"
+    client_id: "{CLIENT_ID}"
+    client_secret: "{secret}"
+    scopes: ["openid"]
+    user_mapping_provider:
+      config:
+        localpart_template: "{{{{ user.sub }}}}"
+sso:
+  client_whitelist: ["http://127.0.0.1:"]
+"#,
+            issuer = self.provider.issuer(),
+            secret = self.client_secret.as_str(),
+        )
+    }
+
+    /// The environment Synapse needs to trust the provider's TLS.
+    pub fn synapse_env(&self) -> Vec<(String, String)> {
+        vec![("SSL_CERT_FILE".into(), self.ca_file.display().to_string())]
+    }
+
+    /// Registers Synapse (its base URL) as the provider's one client.
+    pub fn admit(&self, synapse_base_url: &str) -> anyhow::Result<()> {
+        self.provider.set_clients(vec![ClientConfig {
+            client_id: CLIENT_ID.into(),
+            client_secret: self.client_secret.clone(),
+            redirect_uris: vec![format!("{synapse_base_url}/_synapse/client/oidc/callback")],
+        }])?;
+        Ok(())
+    }
+
+    /// What clients need: the reader, the PIN, the CA to trust.
+    pub fn info(&self) -> crate::ready::Eid {
+        crate::ready::Eid {
+            identity_provider: format!("oidc-{IDP_ID}"),
+            reader: self.card.reader_name().to_owned(),
+            pin: VIRTUAL_CARD_PIN.to_owned(),
+            ca_file: self.ca_file.display().to_string(),
+        }
+    }
+}
+
+impl Drop for EidService {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+fn random_secret() -> anyhow::Result<Zeroizing<String>> {
+    let mut bytes = [0u8; 24];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("random: {e}"))?;
+    Ok(Zeroizing::new(
+        bytes.iter().map(|b| format!("{b:02x}")).collect(),
+    ))
+}
+
+/// A CA for this run and a certificate for 127.0.0.1 it issued, as PEM
+/// files in `dir`; returns the CA file's path.
+fn write_test_tls(dir: &Path) -> anyhow::Result<PathBuf> {
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose,
+        IsCa, KeyPair, KeyUsagePurpose,
+    };
+    let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "Amtsbote stack test CA");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate()?)?;
+
+    let server_key = KeyPair::generate()?;
+    let mut params = CertificateParams::new(vec!["127.0.0.1".to_owned()])?;
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "127.0.0.1");
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let server = params.signed_by(&server_key, &ca)?;
+
+    std::fs::write(dir.join("tls-chain.pem"), server.pem())?;
+    std::fs::write(
+        dir.join("tls-key.pem"),
+        Zeroizing::new(server_key.serialize_pem()).as_bytes(),
+    )?;
+    let ca_file = dir.join("test-ca.pem");
+    std::fs::write(&ca_file, ca.pem())?;
+    Ok(ca_file)
+}
