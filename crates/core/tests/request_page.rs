@@ -98,10 +98,7 @@ fn prompts(detail: &RequestDetail) -> Vec<&PromptItem> {
         .collect()
 }
 
-fn prompt_where<'d>(
-    detail: &'d RequestDetail,
-    matches: impl Fn(&PromptContent) -> bool,
-) -> &'d PromptItem {
+fn prompt_where(detail: &RequestDetail, matches: impl Fn(&PromptContent) -> bool) -> &PromptItem {
     prompts(detail)
         .into_iter()
         .find(|p| matches(&p.content))
