@@ -35,6 +35,11 @@ APT_PACKAGES=(
     openpace libeac-dev opensc pcsc-tools
     # building OpenPACE's Python bindings for the virtual nPA
     swig dpkg-dev python3-pyscard
+    # screenshots of notifications and the tray under Xvfb: a notification
+    # server, an XEmbed tray host, and clicks (docs/release.md)
+    dunst trayer xdotool
+    # building the .rpm bundle (scripts/release.sh)
+    rpm
     # Synapse's virtualenv
     python3-venv python3-dev
 )

@@ -9,7 +9,9 @@
 
 pub mod commands;
 pub mod ipc;
+pub mod notifications;
 pub mod session;
+pub mod tray;
 pub mod updater;
 
 use tauri::Manager as _;
@@ -27,6 +29,12 @@ pub fn run() -> tauri::Result<()> {
             focus_main_window(app);
         }))
         .plugin(tauri_plugin_updater::Builder::new().build())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec![tray::START_HIDDEN]),
+        ))
+        .on_window_event(tray::hide_instead_of_closing)
         .manage(updater::OfferedUpdate::default())
         .setup(|app| {
             let data_dir = app.path().app_data_dir()?;
@@ -35,6 +43,7 @@ pub fn run() -> tauri::Result<()> {
             app.manage(core);
             tauri::async_runtime::spawn(session::restore(app.handle().clone(), profile, restoring));
             updater::spawn_periodic_check(app.handle().clone());
+            tray::setup_background(app.handle())?;
             Ok(())
         })
         .invoke_handler(handler())

@@ -4,11 +4,17 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { getCurrentWebview, type DragDropEvent } from "@tauri-apps/api/webview";
 import type { RequestChanged } from "./bindings/RequestChanged.ts";
 import type { RequestsChanged } from "./bindings/RequestsChanged.ts";
+import type { OpenRequest } from "./bindings/OpenRequest.ts";
 import type { UpdateInfo } from "./bindings/UpdateInfo.ts";
 import type { UpdateProgress } from "./bindings/UpdateProgress.ts";
 
 export function onRequestsChanged(handler: (payload: RequestsChanged) => void): Promise<UnlistenFn> {
   return listen<RequestsChanged>("requests-changed", (event) => handler(event.payload));
+}
+
+/** The citizen clicked a notification: open this request. */
+export function onOpenRequest(handler: (payload: OpenRequest) => void): Promise<UnlistenFn> {
+  return listen<OpenRequest>("open-request", (event) => handler(event.payload));
 }
 
 export function onUpdateAvailable(handler: (payload: UpdateInfo) => void): Promise<UnlistenFn> {
