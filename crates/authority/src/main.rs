@@ -45,6 +45,22 @@ enum Command {
         #[arg(long)]
         user: String,
     },
+    /// Publish the authority's X.509 certificate in a request room: sign
+    /// the account's cross-signing master key with the leaf key (an
+    /// `io.element.x509` signature) and send it as the room's
+    /// de.amtsbote.g2c.v1.authority_certificate state event; prints {"key_id":…}.
+    PublishCertificate {
+        /// The request room.
+        #[arg(long)]
+        room: String,
+        /// PEM chain: the leaf (naming the authority in O and the account as
+        /// a matrix:u/… URI), then intermediates.
+        #[arg(long)]
+        chain: PathBuf,
+        /// The leaf's private key, PKCS#8 PEM (P-256 or P-384).
+        #[arg(long)]
+        key: PathBuf,
+    },
     /// Open an encrypted request room with a citizen; prints {"room_id":…}.
     OpenRoom {
         /// The citizen's Matrix id.
@@ -88,6 +104,14 @@ enum Command {
         /// MIME type for attachments that are not .pdf.
         #[arg(long)]
         mimetype: Option<String>,
+        /// Refuse unless every citizen in the room has a valid eID
+        /// attestation of this login service (issuer URL); needs
+        /// --attestation-jwks.
+        #[arg(long, requires = "attestation_jwks")]
+        require_attestation: Option<String>,
+        /// The login service's JWKS (JSON file), for --require-attestation.
+        #[arg(long)]
+        attestation_jwks: Option<PathBuf>,
     },
     /// Download and check the files of a documents submission and send a receipt.
     ConfirmDocuments {
@@ -165,11 +189,28 @@ async fn main() -> Result<()> {
             let event_id = client.set_status(&room_id(&room)?, content).await?;
             print_json(&serde_json::json!({ "event_id": event_id }));
         }
+        Command::PublishCertificate { room, chain, key } => {
+            let client = restore(&cli.data_dir).await?;
+            let chain = std::fs::read_to_string(&chain)
+                .with_context(|| format!("reading {}", chain.display()))?;
+            let key = Zeroizing::new(
+                std::fs::read_to_string(&key)
+                    .with_context(|| format!("reading {}", key.display()))?,
+            );
+            let certificate =
+                g2c_authority::certificate::MasterKeyCertificate::from_pem(&chain, &key)?;
+            let key_id = client
+                .publish_certificate(&room_id(&room)?, &certificate)
+                .await?;
+            print_json(&serde_json::json!({ "key_id": key_id }));
+        }
         Command::SendNotice {
             room,
             content,
             attachments,
             mimetype,
+            require_attestation,
+            attestation_jwks,
         } => {
             let client = restore(&cli.data_dir).await?;
             let content: serde_json::Value = read_structured(&content)?;
@@ -178,9 +219,21 @@ async fn main() -> Result<()> {
                 .iter()
                 .map(|path| attachment(path, mimetype.as_deref()))
                 .collect::<Result<Vec<_>>>()?;
-            let event_id = client
-                .send_notice(&room_id(&room)?, notice, &files, None)
-                .await?;
+            let event_id = match (require_attestation, attestation_jwks) {
+                (Some(issuer), Some(jwks)) => {
+                    let jwks = std::fs::read_to_string(&jwks)
+                        .with_context(|| format!("reading {}", jwks.display()))?;
+                    let verifier = g2c_authority::trust::AttestationVerifier::new(&issuer, &jwks)?;
+                    client
+                        .send_notice_to_attested(&room_id(&room)?, notice, &files, &verifier)
+                        .await?
+                }
+                _ => {
+                    client
+                        .send_notice(&room_id(&room)?, notice, &files, None)
+                        .await?
+                }
+            };
             print_json(&serde_json::json!({ "event_id": event_id }));
         }
         Command::ConfirmDocuments { room, submission } => {

@@ -61,8 +61,7 @@ pub fn validate<'a>(
             });
         }
         let Some(issuer) = intermediates.iter().find(|candidate| {
-            candidate.tbs_certificate().subject() == issuer_name
-                && !path.iter().any(|seen| *seen == *candidate)
+            candidate.tbs_certificate().subject() == issuer_name && !path.contains(candidate)
         }) else {
             return Err(UntrustedReason::UnknownRoot);
         };
