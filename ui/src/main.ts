@@ -15,6 +15,8 @@ import { dragOver, dropFiles, loadRequest, newRequestPage, requestPage, requestT
 import { Router, type Route } from "./router.ts";
 import { loadSettings, newSettings, settingsPage, type SettingsState } from "./settings.ts";
 import { welcome, type WelcomeState } from "./welcome.ts";
+import { onOpenRequest } from "./ipc/events.ts";
+import { mountUpdateBanner } from "./update.ts";
 
 interface State {
   info: AppInfo | null;
@@ -311,6 +313,9 @@ async function start(): Promise<void> {
   renderKeepingFocus();
   try {
     await onRequestsChanged(() => void refreshRequests());
+    // A click on a notification (Rust shows the window first).
+    await onOpenRequest((open) => navigate({ page: "request", roomId: open.roomId }));
+    await mountUpdateBanner(document.body);
     await onRequestChanged((changed) => {
       if (state.request && state.request.roomId === changed.roomId) void loadRequest(state.request, pageContext);
     });
