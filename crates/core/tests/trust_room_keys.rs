@@ -241,7 +241,7 @@ async fn an_identity_reset_without_certificate_is_reported_as_changed() {
     citizen.client.start_sync(fast_sync());
     let authority_dir = tempfile::tempdir().unwrap();
     let citizen_id = OwnedUserId::try_from(citizen.user.user_id.as_str()).unwrap();
-    let (authority, authority_user, room_id) =
+    let (_authority, authority_user, room_id) =
         authority_with_certificate(&synapse, authority_dir.path(), &root, &citizen_id).await;
     join_request_room(&citizen.client).await;
     assert!(
@@ -256,22 +256,27 @@ async fn an_identity_reset_without_certificate_is_reported_as_changed() {
     // The account's identity is replaced (as a server admin resetting the
     // password and cross-signing could): the published certificate signed
     // the old master key, not the new one.
-    let encryption = authority.matrix().encryption();
-    // The test homeserver may still accept the login as recent
-    // authentication; otherwise answer the password prompt.
-    if let Err(error) = encryption.bootstrap_cross_signing(None).await {
-        let uiaa = error.as_uiaa_response().expect("reset needs auth").clone();
-        let mut auth = uiaa::Password::new(
-            uiaa::UserIdentifier::Matrix(uiaa::MatrixUserIdentifier::new(
-                authority_user.user_id.clone(),
-            )),
-            authority_user.password.clone(),
-        );
-        auth.session = uiaa.session;
-        encryption
-            .bootstrap_cross_signing(Some(uiaa::AuthData::Password(auth)))
-            .await
-            .unwrap();
+    // A fresh device of the account (it has no cross-signing private keys)
+    // creates and uploads a new identity, answering the password prompt.
+    let reset_dir = tempfile::tempdir().unwrap();
+    let resetter = unsigned_second_device(&synapse, &authority_user, reset_dir.path()).await;
+    let encryption = resetter.encryption();
+    match encryption.bootstrap_cross_signing(None).await {
+        Ok(()) => {}
+        Err(error) => {
+            let uiaa = error.as_uiaa_response().expect("reset needs auth").clone();
+            let mut auth = uiaa::Password::new(
+                uiaa::UserIdentifier::Matrix(uiaa::MatrixUserIdentifier::new(
+                    authority_user.user_id.clone(),
+                )),
+                authority_user.password.clone(),
+            );
+            auth.session = uiaa.session;
+            encryption
+                .bootstrap_cross_signing(Some(uiaa::AuthData::Password(auth)))
+                .await
+                .unwrap();
+        }
     }
 
     assert_eq!(
