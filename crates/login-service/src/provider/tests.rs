@@ -362,13 +362,19 @@ fn card_errors_and_aborts_end_the_session_with_an_error_redirect() {
     let f = fixture();
     let session = session_of(&f.provider.authorize(&params()).unwrap());
     f.provider.relay(&session, ClientBody::Hello).unwrap();
-    f.provider
+    let ServiceBody::Transmit(first) = f
+        .provider
         .relay(&session, ClientBody::Start(f.eid.start()))
-        .unwrap();
-    let batch = TransmitResponses {
-        step: 1,
-        responses: vec![vec![0x69, 0x82]],
+        .unwrap()
+    else {
+        panic!("expected the first batch");
     };
+    // The card accepts the certificates and refuses GET CHALLENGE, the
+    // batch's last command. (A batch cut short, by a refused certificate,
+    // means the card did not accept the terminal: terminal_not_accepted.)
+    let mut responses = vec![vec![0x90, 0x00]; first.commands.len() - 1];
+    responses.push(vec![0x69, 0x82]);
+    let batch = TransmitResponses { step: 1, responses };
     let err = f
         .provider
         .relay(&session, ClientBody::Transmit(batch))
