@@ -1505,6 +1505,71 @@ mod tests {
         assert_eq!(fallback_body(&serde_json::json!({ "body": 3 })), None);
     }
 
+    fn event(event_type: &str, sender: &str, content: serde_json::Value) -> MatrixEvent {
+        let json = serde_json::json!({
+            "type": event_type,
+            "event_id": format!("$e{}", event_type.len()),
+            "sender": sender,
+            "origin_server_ts": 1_700_000_000_000u64,
+            "content": content,
+        });
+        MatrixEvent::from_plaintext(
+            matrix_sdk::ruma::serde::Raw::from_json_string(json.to_string()).unwrap(),
+        )
+    }
+
+    #[test]
+    fn classify_keeps_every_event_that_concerns_the_page() {
+        let own = OwnedUserId::try_from("@erika:localhost").unwrap();
+        let events = [
+            event(
+                "m.room.encrypted",
+                "@amt:localhost",
+                serde_json::json!({ "algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "x" }),
+            ),
+            event(
+                "m.room.message",
+                "@erika:localhost",
+                serde_json::json!({ "msgtype": "m.text", "body": "<b>Hallo</b>" }),
+            ),
+            event(
+                "de.amtsbote.g2c.v1.inquiry",
+                "@amt:localhost",
+                serde_json::json!({ "body": "Frage", "question": "" }),
+            ),
+            event(
+                "de.amtsbote.g2c.v9.inquiry",
+                "@amt:localhost",
+                serde_json::json!({ "body": "Neu" }),
+            ),
+            event(
+                "m.room.member",
+                "@amt:localhost",
+                serde_json::json!({ "membership": "join" }),
+            ),
+        ];
+        let read = classify(&events, Some(&own));
+        let shapes: Vec<String> = read
+            .iter()
+            .map(|r| match r {
+                ReadEvent::G2c(_) => "g2c".to_owned(),
+                ReadEvent::Message { from, body, .. } => format!("message {from:?} {body}"),
+                ReadEvent::CannotDisplay {
+                    reason, fallback, ..
+                } => format!("cannot {reason:?} {fallback:?}"),
+            })
+            .collect();
+        assert_eq!(
+            shapes,
+            [
+                "cannot Undecryptable None",
+                "message Citizen <b>Hallo</b>",
+                "cannot Malformed Some(\"Frage\")",
+                "cannot UnsupportedVersion Some(\"Neu\")",
+            ]
+        );
+    }
+
     #[test]
     fn slot_local_time_is_the_wall_clock_as_written() {
         assert_eq!(local_part("2025-09-19T09:00:00+02:00", 0..10), "2025-09-19");
