@@ -172,8 +172,7 @@ impl AuthorityClient {
             .ok_or_else(|| AttestationRefusal::Missing(citizen.to_owned()))?;
         let raw = match room
             .get_state_event(StateEventType::from(ATTESTATION_EVENT), citizen.as_str())
-            .await
-            .map_err(matrix_sdk::Error::from)?
+            .await?
         {
             Some(RawAnySyncOrStrippedState::Sync(raw)) => raw.json().get().to_owned(),
             _ => return Err(AttestationRefusal::Missing(citizen.to_owned())),
@@ -217,8 +216,7 @@ impl AuthorityClient {
         let own = self.user_id();
         let members = room
             .members(RoomMemberships::JOIN | RoomMemberships::INVITE)
-            .await
-            .map_err(matrix_sdk::Error::from)?;
+            .await?;
         for member in members.iter().filter(|m| m.user_id() != own) {
             let claims = self
                 .citizen_attestation(room_id, member.user_id(), verifier)
@@ -234,6 +232,91 @@ impl AuthorityClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine as _;
+    use p256::pkcs8::DecodePrivateKey as _;
+
+    const ISSUER: &str = "https://id.example/login";
+    const USER: &str = "@p-abc:hs.example";
+    const KEY: &str = "dGhpcnR5LXR3by1ieXRlcy1vZi1tYXN0ZXIta2V5ISE";
+
+    /// A login-service-like ES256 key: the encoding key and its JWKS.
+    fn service_key() -> (jsonwebtoken::EncodingKey, String) {
+        let pair = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let pem = pair.serialize_pem();
+        let point = p256::SecretKey::from_pkcs8_pem(&pem)
+            .unwrap()
+            .public_key()
+            .to_sec1_bytes();
+        let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let jwks = serde_json::json!({"keys": [{
+            "kty": "EC", "crv": "P-256", "alg": "ES256", "use": "sig", "kid": "k1",
+            "x": b64(&point[1..33]), "y": b64(&point[33..65]),
+        }]});
+        (
+            jsonwebtoken::EncodingKey::from_ec_der(&pair.serialize_der()),
+            jwks.to_string(),
+        )
+    }
+
+    fn attestation(key: &jsonwebtoken::EncodingKey, claims: serde_json::Value) -> String {
+        let mut header = jsonwebtoken::Header::new(Algorithm::ES256);
+        header.kid = Some("k1".into());
+        jsonwebtoken::encode(&header, &claims, key).unwrap()
+    }
+
+    fn claims(iss: &str, sub: &str, exp: u64) -> serde_json::Value {
+        serde_json::json!({
+            "iss": iss, "sub": sub, "aud": ATTESTATION_AUDIENCE,
+            "iat": 1_700_000_000u64, "exp": exp, "master_key": KEY,
+        })
+    }
+
+    fn now() -> SystemTime {
+        UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000)
+    }
+
+    #[test]
+    fn a_valid_attestation_for_the_current_key_verifies() {
+        let (key, jwks) = service_key();
+        let verifier = AttestationVerifier::new(ISSUER, &jwks).unwrap();
+        let jwt = attestation(&key, claims(ISSUER, USER, 1_900_000_000));
+        let user = UserId::parse(USER).unwrap();
+        let verified = verifier.verify(&jwt, &user, KEY, now()).unwrap();
+        assert_eq!(verified.sub, USER);
+    }
+
+    #[test]
+    fn another_key_account_issuer_signer_or_an_expired_one_is_refused() {
+        let (key, jwks) = service_key();
+        let verifier = AttestationVerifier::new(ISSUER, &jwks).unwrap();
+        let user = UserId::parse(USER).unwrap();
+        let good = attestation(&key, claims(ISSUER, USER, 1_900_000_000));
+        assert!(matches!(
+            verifier.verify(&good, &user, "b3RoZXIta2V5", now()),
+            Err(AttestationRefusal::KeyMismatch(_))
+        ));
+        let other = UserId::parse("@p-other:hs.example").unwrap();
+        assert!(matches!(
+            verifier.verify(&good, &other, KEY, now()),
+            Err(AttestationRefusal::OtherAccount(_))
+        ));
+        let foreign_issuer = attestation(&key, claims("https://evil", USER, 1_900_000_000));
+        assert!(matches!(
+            verifier.verify(&foreign_issuer, &user, KEY, now()),
+            Err(AttestationRefusal::Invalid { .. })
+        ));
+        let expired = attestation(&key, claims(ISSUER, USER, 1_750_000_000));
+        assert!(matches!(
+            verifier.verify(&expired, &user, KEY, now()),
+            Err(AttestationRefusal::Invalid { .. })
+        ));
+        let (impostor, _) = service_key();
+        let forged = attestation(&impostor, claims(ISSUER, USER, 1_900_000_000));
+        assert!(matches!(
+            verifier.verify(&forged, &user, KEY, now()),
+            Err(AttestationRefusal::Invalid { .. })
+        ));
+    }
 
     #[test]
     fn a_jwks_that_is_not_json_is_refused() {
