@@ -345,7 +345,7 @@ pub fn spawn_worker<R: Runtime>(app: &AppHandle<R>, notifier: Arc<Notifier>) {
         loop {
             notifier.wake.notified().await;
             let requests = current_requests(&app).await;
-            let settings = notifier.settings();
+            let settings = with_preferences(&app, notifier.settings()).await;
             let (shown, count) = {
                 let mut watcher = notifier.watcher.lock().await;
                 match requests {
@@ -367,6 +367,20 @@ pub fn spawn_worker<R: Runtime>(app: &AppHandle<R>, notifier: Arc<Notifier>) {
             crate::tray::set_action_count(&app, count, settings.language);
         }
     });
+}
+
+/// `settings` with the citizen's on/off choice from this computer's
+/// preferences (the settings screen); on if they cannot be read.
+async fn with_preferences<R: Runtime>(
+    app: &AppHandle<R>,
+    mut settings: NotificationSettings,
+) -> NotificationSettings {
+    let profile = app.state::<Core>().profile().clone();
+    match g2c_core::account::Preferences::load(&profile).await {
+        Ok(preferences) => settings.enabled = preferences.notifications,
+        Err(error) => tracing::debug!(%error, "could not read the preferences"),
+    }
+    settings
 }
 
 enum RequestList {
