@@ -18,7 +18,7 @@ use g2c_core::request_page::{
     AnswerContent, AnswerSendState, CannotDisplayReason, DocumentRefusal, PromptContent,
     PromptItem, PromptStatus, RequestDetail, TimelineContent,
 };
-use g2c_core::{CitizenClient, CoreError};
+use g2c_core::{CitizenClient, CoreError, CoreEvent, SendState};
 use g2c_protocol::Language;
 use g2c_protocol::datetime::Rfc3339;
 use g2c_protocol::prompt::{InquiryEventContent, Prompt};
@@ -487,8 +487,48 @@ async fn hostile_events_shown_and_offline_answer_delivered() {
     );
     assert_eq!(page.open_prompts, 1);
 
-    // Offline: the answer is queued, shown as not sent, and arrives later.
+    // Offline: a first answer is queued, fails to send (recoverable), is
+    // shown waiting for the network and withdrawn; the second is queued
+    // and arrives once the homeserver is back.
     synapse.stop().unwrap();
+    let mut events = client.subscribe();
+    let withdrawn = client
+        .answer_inquiry(&room_id, inquiry_id.as_str(), "Seit 2018.")
+        .await
+        .unwrap();
+    common::wait_for(&mut events, "the send to fail", |event| {
+        matches!(
+            event,
+            CoreEvent::SendStateChanged { transaction_id, state: SendState::Failed { recoverable: true, .. }, .. }
+                if transaction_id == withdrawn.transaction_id()
+        )
+    })
+    .await;
+    let page = client.request_detail(&room_id).await.unwrap();
+    let prompt = prompt_where(&page, |c| matches!(c, PromptContent::Inquiry { .. }));
+    let answer = prompt.answer.as_ref().expect("the queued answer is shown");
+    assert_eq!(answer.send_state, AnswerSendState::WaitingForNetwork);
+    assert_eq!(
+        answer.transaction_id.as_deref(),
+        Some(withdrawn.transaction_id())
+    );
+    assert!(matches!(
+        client
+            .answer_inquiry(&room_id, inquiry_id.as_str(), "Doppelt")
+            .await,
+        Err(CoreError::PromptNotOpen { .. })
+    ));
+    assert!(
+        client
+            .cancel_send(&room_id, withdrawn.transaction_id())
+            .await
+            .unwrap()
+    );
+    let page = client.request_detail(&room_id).await.unwrap();
+    let prompt = prompt_where(&page, |c| matches!(c, PromptContent::Inquiry { .. }));
+    assert!(prompt.answer.is_none(), "the withdrawn answer is gone");
+    assert_eq!(page.open_prompts, 1);
+
     let queued = client
         .answer_inquiry(&room_id, inquiry_id.as_str(), "Seit 2019.")
         .await
