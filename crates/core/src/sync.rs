@@ -156,6 +156,7 @@ async fn sync_loop(
                 if reconnected || send_paused.swap(false, Ordering::SeqCst) {
                     client.send_queue().set_enabled(true).await;
                 }
+                crate::invites::accept_request_invites(&client).await;
                 let rooms = &response.rooms;
                 let room_ids: Vec<String> = rooms
                     .joined

@@ -54,14 +54,7 @@ async fn authority_login(synapse: &g2c_testkit::Synapse, dir: &Path) -> Authorit
 
 /// Joins the first room the citizen is invited to; its id.
 async fn join_invite(client: &CitizenClient) -> String {
-    let mut events = client.subscribe();
-    wait_until(&mut events, "an invite", async || {
-        !client.matrix().invited_rooms().is_empty()
-    })
-    .await;
-    let room_id = client.matrix().invited_rooms()[0].room_id().to_string();
-    client.join_room(&room_id).await.unwrap();
-    room_id
+    common::request_room(client).await
 }
 
 /// Waits (bounded, re-checking after every core event) until the page

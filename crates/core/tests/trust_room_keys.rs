@@ -69,12 +69,7 @@ async fn authority_with_certificate(
 /// request metadata is there.
 async fn join_request_room(client: &CitizenClient) -> String {
     let mut events = client.subscribe();
-    wait_until(&mut events, "an invite", async || {
-        !client.matrix().invited_rooms().is_empty()
-    })
-    .await;
-    let room_id = client.matrix().invited_rooms()[0].room_id().to_string();
-    client.join_room(&room_id).await.unwrap();
+    let room_id = common::request_room(client).await;
     wait_until(&mut events, "the request metadata", async || {
         client.authority_trust(&room_id).await.unwrap().reason()
             != Some(UntrustedReason::NotARequestRoom)

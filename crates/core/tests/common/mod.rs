@@ -114,6 +114,27 @@ pub async fn wait_until(
     .unwrap_or_else(|_| panic!("timed out waiting until {what}"))
 }
 
+/// The first request room the citizen was invited to, joined. The sync
+/// loop accepts encrypted invites by itself, so the room may already be
+/// joined when this looks; joining again is harmless.
+pub async fn request_room(client: &CitizenClient) -> String {
+    let mut events = client.subscribe();
+    wait_until(&mut events, "a request room", async || {
+        !client.matrix().invited_rooms().is_empty() || !client.matrix().joined_rooms().is_empty()
+    })
+    .await;
+    let matrix = client.matrix();
+    let room = matrix
+        .joined_rooms()
+        .into_iter()
+        .chain(matrix.invited_rooms())
+        .next()
+        .expect("a room");
+    let room_id = room.room_id().to_string();
+    client.join_room(&room_id).await.unwrap();
+    room_id
+}
+
 /// An authority and a citizen, both syncing, in one encrypted request room
 /// that both have joined and whose membership both have seen.
 pub struct Pair {
