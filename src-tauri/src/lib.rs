@@ -8,8 +8,10 @@
 //! card, the keychain, the disk and the network are reached only from Rust.
 
 pub mod commands;
+pub mod config;
 pub mod ipc;
 pub mod notifications;
+pub mod readers;
 pub mod session;
 pub mod tray;
 pub mod updater;
@@ -41,6 +43,11 @@ pub fn run() -> tauri::Result<()> {
             let profile = g2c_core::Profile::new(session::PROFILE_NAME, data_dir);
             let (core, restoring) = session::Core::new(profile.clone());
             app.manage(core);
+            let readers = readers::Readers::default();
+            readers.watch(app.handle().clone());
+            app.manage(readers);
+            app.manage(config::LoginConfig::from_env());
+            app.manage(commands::login::PendingLogin::default());
             tauri::async_runtime::spawn(session::restore(app.handle().clone(), profile, restoring));
             updater::spawn_periodic_check(app.handle().clone());
             tray::setup_background(app.handle())?;
@@ -56,6 +63,11 @@ fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send
         commands::app_info,
         commands::session_state,
         commands::list_requests,
+        commands::login::eid_readers,
+        commands::login::eid_login_start,
+        commands::login::eid_login_cancel,
+        commands::login::eid_login_authenticate,
+        commands::login::eid_unblock_pin,
         updater::check_update,
         updater::install_update,
         commands::request::get_request,
@@ -69,13 +81,13 @@ fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send
         commands::request::cancel_send,
         commands::request::open_attachment,
         commands::request::pick_documents,
+        commands::login_with_password,
         commands::settings::account_overview,
         commands::settings::preferences,
         commands::settings::set_preferences,
         commands::settings::export_recovery_key,
         commands::settings::reveal_recovery_key,
         commands::settings::log_out,
-        commands::login_with_password,
     ]
 }
 
@@ -85,6 +97,11 @@ fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send
         commands::app_info,
         commands::session_state,
         commands::list_requests,
+        commands::login::eid_readers,
+        commands::login::eid_login_start,
+        commands::login::eid_login_cancel,
+        commands::login::eid_login_authenticate,
+        commands::login::eid_unblock_pin,
         updater::check_update,
         updater::install_update,
         commands::request::get_request,

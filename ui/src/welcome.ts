@@ -7,6 +7,7 @@ import type { MessageKey } from "./i18n/de.ts";
 import { t } from "./i18n/index.ts";
 import type { SessionState } from "./ipc/bindings/SessionState.ts";
 import { loginWithPassword } from "./ipc/commands.ts";
+import { eidLoginCard, eidState } from "./login/eid.ts";
 
 export interface WelcomeState {
   devLogin: boolean;
@@ -66,6 +67,7 @@ export function welcome(state: WelcomeState, context: WelcomeContext): HTMLEleme
     { id: "main", tabindex: "-1", "data-screen": "welcome" },
     h("h1", { tabindex: "-1" }, t("app.tagline")),
     h("p", { class: "lead" }, t("welcome.lead")),
+    eidLoginCard(eidState, context),
     h(
       "section",
       { class: "card", "aria-labelledby": "steps-title" },

@@ -132,9 +132,11 @@ sso:
         Ok(())
     }
 
-    /// What clients need: the reader, the PIN, the CA to trust.
-    pub fn info(&self) -> crate::ready::Eid {
+    /// What clients need: the reader, the PIN, the CA to trust, and the
+    /// Matrix id the card's citizen gets.
+    pub fn info(&self, user_id: String) -> crate::ready::Eid {
         crate::ready::Eid {
+            user_id,
             identity_provider: format!("oidc-{IDP_ID}"),
             reader: self.card.reader_name().to_owned(),
             pin: VIRTUAL_CARD_PIN.to_owned(),

@@ -19,7 +19,10 @@
 //!         "pin":"111111","ca_file":"/tmp/…/test-ca.pem"}}
 //! ```
 //!
-//! (`"eid": null` without `--eid`.) The eID parts need root (pcscd) and the
+//! (`"eid": null` without `--eid`.) With `--eid --scenario FILE` the
+//! authority plays that scenario (e.g. `scenarios/fishing-permit.toml`)
+//! for the card's citizen as soon as they have logged in ([`scenario`]),
+//! and every answer it receives follows as a JSON line. The eID parts need root (pcscd) and the
 //! virtual card's tools from `scripts/setup.sh`.
 //!
 //! Passwords are printed because this is a throw-away test world on
@@ -27,6 +30,7 @@
 
 mod eid;
 mod ready;
+mod scenario;
 
 use anyhow::Context as _;
 use g2c_testkit::{Synapse, SynapseOptions};
@@ -47,7 +51,17 @@ async fn main() -> anyhow::Result<()> {
     // login service's own binary uses.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
 
-    let with_eid = std::env::args().skip(1).any(|arg| arg == "--eid");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let with_eid = args.iter().any(|arg| arg == "--eid");
+    let scenario_file = args
+        .iter()
+        .position(|arg| arg == "--scenario")
+        .map(|i| args.get(i + 1).context("--scenario needs a file"))
+        .transpose()?
+        .map(|file| scenario::resolve(std::path::Path::new(file)));
+    if scenario_file.is_some() && !with_eid {
+        anyhow::bail!("--scenario plays for the virtual card's citizen: it needs --eid");
+    }
     let dir = tempfile::Builder::new().prefix("g2c-stack-").tempdir()?;
     let eid = if with_eid {
         Some(eid::EidService::start(dir.path()).await?)
@@ -81,9 +95,27 @@ async fn main() -> anyhow::Result<()> {
         homeserver: synapse.base_url().to_owned(),
         authority: Account::from(&authority),
         citizen: Account::from(&citizen),
-        eid: eid.as_ref().map(eid::EidService::info),
+        eid: eid
+            .as_ref()
+            .map(|eid| eid.info(scenario::citizen_user_id(synapse.server_name()))),
     }
     .print()?;
+
+    if let Some(file) = scenario_file {
+        let player = scenario::play(
+            synapse.base_url().to_owned(),
+            authority.clone(),
+            citizen.clone(),
+            scenario::citizen_user_id(synapse.server_name()),
+            file,
+            dir.path().join("authority"),
+        );
+        tokio::spawn(async move {
+            if let Err(error) = player.await {
+                tracing::error!("the scenario failed: {error:#}");
+            }
+        });
+    }
 
     wait_for_the_end().await;
     tracing::info!("stopping");

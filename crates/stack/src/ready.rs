@@ -22,6 +22,8 @@ pub struct Ready {
 /// The eID login's parts: what the app and a test need to use it.
 #[derive(Debug, Serialize)]
 pub struct Eid {
+    /// The Matrix id the virtual card's citizen gets at the eID login.
+    pub user_id: String,
     /// The homeserver's id for the eID identity provider.
     pub identity_provider: String,
     /// The virtual card's reader.

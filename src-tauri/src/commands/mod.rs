@@ -1,6 +1,7 @@
 //! The app's IPC commands: thin adapters from the UI's intents to the
 //! application crates. No business logic lives here.
 
+pub mod login;
 pub mod settings;
 
 use g2c_core::requests::{RequestStatus, RequestSummary};
@@ -67,7 +68,7 @@ pub async fn login_with_password<R: tauri::Runtime>(
     Ok(state)
 }
 
-fn session_of(client: Option<&CitizenClient>) -> SessionState {
+pub(crate) fn session_of(client: Option<&CitizenClient>) -> SessionState {
     match client {
         None => SessionState::LoggedOut,
         Some(client) => SessionState::LoggedIn {

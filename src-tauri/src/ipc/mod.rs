@@ -7,22 +7,23 @@
 //! state from Rust to the UI. Nothing here holds a secret.
 
 mod command_names;
-mod settings;
+mod login;
 mod request;
+mod settings;
 mod types;
 
 pub use command_names::COMMAND_NAMES;
-pub use settings::{
-    AccountDto, DeviceDto, PreferencesDto, RecoveryKeyExport, RecoveryStatusDto,
-    RevealedRecoveryKey, UpdateChannelDto,
-};
+pub use login::{AccessRightDto, CardReaderDto, EidConsentDto, EidErrorDto, ReadersDto};
 pub use request::{
     AnswerContentDto, AnswerDto, AnswerSendStateDto, AppointmentSlotDto, AttachmentDto,
     CannotDisplayReasonDto, ChoiceOptionDto, DocumentFilesDto, DocumentRefusalDto,
     NormalisationDto, NoticeKindDto, PartyDto, PreparedFileDto, PromptContentDto, PromptDto,
     PromptStateDto, QueuedAnswerDto, RequestChanged, RequestDetailDto, RequestedDocumentDto,
-    StatusChangeDto, SubmittedDocumentDto, SubmittedFileDto, TimelineContentDto,
-    TimelineItemDto,
+    StatusChangeDto, SubmittedDocumentDto, SubmittedFileDto, TimelineContentDto, TimelineItemDto,
+};
+pub use settings::{
+    AccountDto, DeviceDto, PreferencesDto, RecoveryKeyExport, RecoveryStatusDto,
+    RevealedRecoveryKey, UpdateChannelDto,
 };
 pub use types::{
     AppInfo, CommandError, ConnectionStateDto, RequestStatusDto, RequestSummaryDto,
@@ -35,3 +36,6 @@ pub const REQUESTS_CHANGED: &str = "requests-changed";
 /// Event name: one request's page may have changed
 /// ([`RequestChanged`]).
 pub const REQUEST_CHANGED: &str = "request-changed";
+
+/// Event name: card readers or cards came or went ([`ReadersDto`]).
+pub const READERS_CHANGED: &str = "readers-changed";

@@ -5,6 +5,8 @@
 import { invoke } from "@tauri-apps/api/core";
 import type { AccountDto } from "./bindings/AccountDto.ts";
 import type { AppInfo } from "./bindings/AppInfo.ts";
+import type { EidConsentDto } from "./bindings/EidConsentDto.ts";
+import type { ReadersDto } from "./bindings/ReadersDto.ts";
 import type { PreferencesDto } from "./bindings/PreferencesDto.ts";
 import type { RecoveryKeyExport } from "./bindings/RecoveryKeyExport.ts";
 import type { RevealedRecoveryKey } from "./bindings/RevealedRecoveryKey.ts";
