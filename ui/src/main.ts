@@ -104,7 +104,9 @@ function updateShell(current: Shell): void {
   currentPage(current.settingsLink, page === "settings");
   current.language.textContent = t("language.switch");
   current.language.lang = locale() === "de" ? "en" : "de";
-  current.language.setAttribute("aria-label", t("language.switch.label"));
+  // The visible text ("English"/"Deutsch", in its own language) is the
+  // accessible name; the tooltip says what the button does.
+  current.language.title = t("language.switch.label");
   current.version.textContent = state.info ? t("footer.version", { version: state.info.version }) : "";
   const skip = document.querySelector<HTMLAnchorElement>("a.skip-link");
   if (skip) skip.textContent = t("skip.main");

@@ -58,8 +58,12 @@ function waitForPort(port, child, limitMs) {
   });
 }
 
-/** Starts tauri-driver and the app; returns `{ browser, stop }`. */
-export async function startApp() {
+/**
+ * Starts tauri-driver and the app; returns `{ browser, stop }`. `env` adds
+ * environment variables for the app (tauri-driver and WebKitWebDriver pass
+ * their environment on to it), e.g. test-only file dialog injections.
+ */
+export async function startApp({ env = {} } = {}) {
   const application = process.env.AMTSBOTE_BINARY;
   if (!application) throw new Error("AMTSBOTE_BINARY must name the app binary to test");
   mkdirSync(artifactsDir, { recursive: true });
@@ -68,6 +72,7 @@ export async function startApp() {
   const nativePort = await freePort();
   const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
     stdio: ["ignore", "inherit", "inherit"],
+    env: { ...process.env, ...env },
   });
   await waitForPort(port, driver, 30_000);
 

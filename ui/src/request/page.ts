@@ -80,7 +80,11 @@ function cardContext(state: RequestPageState, promptEventId: string, context: Pa
   const [dragPrompt, dragDocument] = (state.dragTarget ?? "").split("\n");
   return {
     roomId: state.roomId,
-    draft: draftOf(state, promptEventId),
+    // A getter: typing updates the draft without a re-render, and the
+    // form's submit handler must see the latest, not the one at render.
+    get draft() {
+      return draftOf(state, promptEventId);
+    },
     update: apply,
     dispatch: (action) => {
       apply(action);
