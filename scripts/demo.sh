@@ -39,7 +39,7 @@ stack_pid=$!
 exec 3>"$work/stack-in"
 
 # The stack prints one "ready" line when everything is up (bounded wait).
-for _ in $(seq 1 1200); do
+for _ in $(seq 1 6000); do   # up to 10 min: another test may hold the virtual card
     grep -q '"event":"ready"' "$work/stack-out" 2>/dev/null && break
     kill -0 "$stack_pid" 2>/dev/null || { cat "$work/stack-log" >&2; exit 1; }
     sleep 0.1

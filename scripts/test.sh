@@ -52,8 +52,13 @@ if [ -n "$(git status --porcelain -- ui/src/ipc/bindings)" ]; then
 fi
 
 step "end-to-end tests of the app (Xvfb, tauri-driver, WebKitWebDriver)"
-# The binary the Rust tests already built (same features, no second build).
-AMTSBOTE_BINARY="$(cargo_target_dir)/debug/amtsbote"
+# The binaries with the features the Rust tests built them with (a no-op
+# for the app; g2c-stack and g2c-authority, which the journey starts, have
+# no integration tests that would have built them).
+cargo build --workspace --all-features --bins --quiet
+CARGO_TARGET_DIR="$(cargo_target_dir)"
+export CARGO_TARGET_DIR
+AMTSBOTE_BINARY="$CARGO_TARGET_DIR/debug/amtsbote"
 [ -x "$AMTSBOTE_BINARY" ] || { echo "no app binary at $AMTSBOTE_BINARY" >&2; exit 1; }
 export AMTSBOTE_BINARY
 scripts/with-keychain.sh xvfb-run --auto-servernum --server-args="-screen 0 1280x900x24" \

@@ -1,6 +1,7 @@
 // The citizen's journey through the real app, against a real homeserver and
-// the authority's real side: g2c-stack starts Synapse with an authority and
-// a citizen account; the citizen logs in; `g2c-authority run-scenario`
+// the authority's real side: g2c-stack starts Synapse, the virtual ID card
+// and the eID login service; the citizen logs in with the card (PIN, then
+// the login service's TA/CA/RI relayed through the app); `g2c-authority run-scenario`
 // plays the fishing-permit case; the citizen picks an appointment, answers
 // the inquiry, uploads a document (the file dialog's answer is injected),
 // chooses pickup and acknowledges the decision. Each answer must arrive at
@@ -13,7 +14,6 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { artifactsDir, repoRoot, startApp } from "./support/app.js";
 import { assertAccessible } from "./support/axe.js";
-import { acceptInvitation } from "./support/invitation.js";
 import { logIn } from "./support/login.js";
 import { runAuthority, spawnAuthority, startStack } from "./support/processes.js";
 
@@ -27,9 +27,16 @@ let app;
 let scenario;
 
 before(async () => {
-  stack = await startStack();
+  // With the virtual ID card and the eID login service: the citizen logs
+  // in with the card, as a citizen would.
+  stack = await startStack(["--eid"]);
+  const { eid, homeserver } = stack.ready;
   app = await startApp({
     env: {
+      AMTSBOTE_HOMESERVER: homeserver,
+      AMTSBOTE_IDP: eid.identity_provider,
+      // The login service's TLS certificate comes from the stack's own CA.
+      SSL_CERT_FILE: eid.ca_file,
       // Native dialogs are invisible to WebDriver: dev-login builds take
       // their answers from these instead.
       AMTSBOTE_TEST_PICK_PATHS: documentPath,
@@ -69,24 +76,23 @@ function answer(kind) {
 
 test("the start screen is accessible", async () => {
   const { browser } = app;
-  await (await browser.$("#dev-user")).waitForDisplayed({ timeout: 30_000 });
+  await (await browser.$("#eid-start")).waitForDisplayed({ timeout: 30_000 });
   await assertAccessible(browser, "start screen");
   await screenshot("start");
 });
 
 test("the citizen logs in and sees the case the authority opened", async () => {
   const { browser } = app;
-  const { homeserver, authority, citizen } = stack.ready;
-  await logIn(browser, { homeserver, citizen });
+  const { homeserver, authority, eid } = stack.ready;
+  await logIn(browser, stack.ready, { onConsent: () => screenshot("login-consent") });
 
   const dataDir = join(scratch, "authority");
   const env = { G2C_AUTHORITY_PASSWORD: authority.password };
   await runAuthority(["--data-dir", dataDir, "login", "--homeserver", homeserver, "--user", authority.user], env);
   scenario = spawnAuthority(
-    ["--data-dir", dataDir, "run-scenario", join(repoRoot, "scenarios", "fishing-permit.toml"), "--citizen", citizen.user_id],
+    ["--data-dir", dataDir, "run-scenario", join(repoRoot, "scenarios", "fishing-permit.toml"), "--citizen", eid.user_id],
     env,
   );
-  await acceptInvitation(homeserver, citizen);
 
   const open = await browser.$("button.request-open=Angelschein");
   await open.waitForExist({ timeout: LONG, timeoutMsg: "the fishing-permit case did not appear in the overview" });
@@ -216,7 +222,9 @@ test("settings show the pseudonym and devices, export the recovery key to a file
   await (await browser.$("#nav-settings")).click();
   const userId = await browser.$('[data-testid="user-id"]');
   await userId.waitForExist({ timeout: LONG, timeoutMsg: "the settings did not load the account" });
-  assert.equal(await userId.getText(), stack.ready.citizen.user_id);
+  // The card's pseudonym, not a name: the login service derived it from
+  // the card's Restricted Identification.
+  assert.equal(await userId.getText(), stack.ready.eid.user_id);
   assert.match(await (await browser.$("ul.devices")).getText(), /Dieses Gerät/);
   // The key is not in the page until the citizen asks for it.
   assert.equal(await browser.execute(() => document.getElementById("recovery-key")?.textContent ?? ""), "");

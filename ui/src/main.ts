@@ -17,6 +17,7 @@ import { loadSettings, newSettings, settingsPage, type SettingsState } from "./s
 import { welcome, type WelcomeState } from "./welcome.ts";
 import { onOpenRequest } from "./ipc/events.ts";
 import { mountUpdateBanner } from "./update.ts";
+import { watchReaders } from "./login/eid.ts";
 
 interface State {
   info: AppInfo | null;
@@ -318,6 +319,9 @@ async function start(): Promise<void> {
     // A click on a notification (Rust shows the window first).
     await onOpenRequest((open) => navigate({ page: "request", roomId: open.roomId }));
     await mountUpdateBanner(document.body);
+    await watchReaders(() => {
+      if (state.session.state !== "loggedIn") renderKeepingFocus();
+    });
     await onRequestChanged((changed) => {
       if (state.request && state.request.roomId === changed.roomId) void loadRequest(state.request, pageContext);
     });

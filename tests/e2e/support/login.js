@@ -1,16 +1,33 @@
-// Logging the citizen in, in one place: today the development password
-// form; the eID login with the virtual card replaces this helper later.
+// Logging the citizen in, in one place: with the virtual ID card, as a
+// citizen does: start the eID login, see who asks for what (the consent
+// from the service's certificate), enter the PIN, wait for the overview.
 
-/** Logs in as `citizen` ({ user, password }) on `homeserver` through the dev login form. */
-export async function logIn(browser, { homeserver, citizen }) {
-  const user = await browser.$("#dev-user");
-  await user.waitForDisplayed({ timeout: 30_000, timeoutMsg: "the development login form did not appear" });
-  const homeserverField = await browser.$("#dev-homeserver");
-  await homeserverField.clearValue();
-  await homeserverField.setValue(homeserver);
-  await user.setValue(citizen.user);
-  await (await browser.$("#dev-password")).setValue(citizen.password);
-  await (await browser.$("form.dev-login button[type=submit]")).click();
+/**
+ * Logs in with the card described by `ready.eid` (g2c-stack's ready line).
+ * `onConsent` runs while the consent screen is shown (e.g. a screenshot).
+ */
+export async function logIn(browser, ready, { onConsent } = {}) {
+  const start = await browser.$("#eid-start");
+  await start.waitForDisplayed({ timeout: 30_000, timeoutMsg: "the eID login did not appear" });
+  const readers = await browser.$('[data-testid="eid-readers"]');
+  await readers.waitUntil(async () => (await readers.getText()).includes(ready.eid.reader), {
+    timeout: 30_000,
+    timeoutMsg: `the reader ${ready.eid.reader} is not listed`,
+  });
+  await start.scrollIntoView({ block: "center" });
+  await start.click();
+  const consent = await browser.$('[data-testid="eid-consent"]');
+  await consent.waitForDisplayed({ timeout: 60_000, timeoutMsg: "the service's certificate was not shown" });
+  const rights = await (await browser.$('[data-testid="eid-rights"]')).getText();
+  if (!/Pseudonym/.test(rights)) throw new Error(`the service asks for more than the pseudonym: ${rights}`);
+  if (onConsent) await onConsent();
+  const pin = await browser.$("#eid-pin");
+  await pin.setValue(ready.eid.pin);
+  // Enter in the PIN field submits, as a citizen would.
+  await browser.keys("Enter");
   const main = await browser.$('main[data-screen="overview"]');
-  await main.waitForExist({ timeout: 120_000, timeoutMsg: "the overview did not appear after login" });
+  await main.waitForExist({ timeout: 120_000, timeoutMsg: "the overview did not appear after the card login" });
+  // The field is emptied on submit: the PIN does not stay in the page.
+  const left = await browser.execute(() => document.getElementById("eid-pin")?.value ?? "");
+  if (left !== "") throw new Error("the PIN stayed in the page");
 }

@@ -2,6 +2,7 @@
 // `listen`. Payload types are generated from Rust (./bindings).
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { getCurrentWebview, type DragDropEvent } from "@tauri-apps/api/webview";
+import type { ReadersDto } from "./bindings/ReadersDto.ts";
 import type { RequestChanged } from "./bindings/RequestChanged.ts";
 import type { RequestsChanged } from "./bindings/RequestsChanged.ts";
 import type { OpenRequest } from "./bindings/OpenRequest.ts";
@@ -23,11 +24,6 @@ export function onUpdateAvailable(handler: (payload: UpdateInfo) => void): Promi
 
 export function onUpdateProgress(handler: (payload: UpdateProgress) => void): Promise<UnlistenFn> {
   return listen<UpdateProgress>("update-progress", (event) => handler(event.payload));
-}
-
-/** Files dragged over or dropped on the window (the OS's drag and drop; paths, physical pixels). */
-export function onFileDrop(handler: (event: DragDropEvent) => void): Promise<UnlistenFn> {
-  return getCurrentWebview().onDragDropEvent((event) => handler(event.payload));
 }
 
 /** One request's page may have changed (new events, an answer's send state). */
