@@ -38,8 +38,6 @@ APT_PACKAGES=(
     # screenshots of notifications and the tray under Xvfb: a notification
     # server, an XEmbed tray host, and clicks (docs/release.md)
     dunst trayer xdotool
-    # building the .rpm bundle (scripts/release.sh)
-    rpm
     # Synapse's virtualenv
     python3-venv python3-dev
 )
