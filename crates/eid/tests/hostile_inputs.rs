@@ -338,28 +338,29 @@ fn card_access_reader_against_a_hostile_card() {
     let mut rng = Rng(0xCA7D_0007);
     for round in 0..500 {
         let mut calls = 0usize;
-        let result = g2c_eid::read_file::read_card_access(|cmd: &CommandApdu| -> Result<ResponseApdu, ()> {
-            calls += 1;
-            if round % 50 == 0 && calls > 3 {
-                return Err(());
-            }
-            let len = if rng.below(3) == 0 {
-                cmd.le().unwrap_or(0)
-            } else {
-                rng.below(300)
-            };
-            let data = if rng.below(4) == 0 {
-                let mut d = vec![0x31, 0x83, 0xFF, 0xFF, 0xFF];
-                d.truncate(len);
-                d
-            } else {
-                rng.bytes(len)
-            };
-            Ok(ResponseApdu::new(
-                data,
-                StatusWord(SWS[rng.below(SWS.len())]),
-            ))
-        });
+        let result =
+            g2c_eid::read_file::read_card_access(|cmd: &CommandApdu| -> Result<ResponseApdu, ()> {
+                calls += 1;
+                if round % 50 == 0 && calls > 3 {
+                    return Err(());
+                }
+                let len = if rng.below(3) == 0 {
+                    cmd.le().unwrap_or(0)
+                } else {
+                    rng.below(300)
+                };
+                let data = if rng.below(4) == 0 {
+                    let mut d = vec![0x31, 0x83, 0xFF, 0xFF, 0xFF];
+                    d.truncate(len);
+                    d
+                } else {
+                    rng.bytes(len)
+                };
+                Ok(ResponseApdu::new(
+                    data,
+                    StatusWord(SWS[rng.below(SWS.len())]),
+                ))
+            });
         assert!(calls <= 2000, "round {round}: {calls} READ BINARY commands");
         if let g2c_eid::read_file::FileRead::Data(d) = result {
             assert!(
