@@ -38,10 +38,33 @@ pub enum ServeError {
 
 impl Transport {
     /// TLS from PEM files (certificate chain, private key).
+    ///
+    /// The TLS provider is named here (aws-lc-rs, the one the service's
+    /// other cryptography uses) rather than taken from the process-wide
+    /// default: a program that links this crate may have both of rustls'
+    /// providers in its dependency graph, and then there is no default.
     pub async fn tls_from_pem_files(chain: &Path, key: &Path) -> std::io::Result<Self> {
-        Ok(Self::Tls(
-            RustlsConfig::from_pem_chain_file(chain, key).await?,
-        ))
+        use rustls::pki_types::pem::PemObject as _;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let invalid = |e: &dyn std::fmt::Display| {
+            std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string())
+        };
+        let certificates = CertificateDer::pem_file_iter(chain)
+            .map_err(|e| invalid(&e))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| invalid(&e))?;
+        let key = PrivateKeyDer::from_pem_file(key).map_err(|e| invalid(&e))?;
+        let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| invalid(&e))?
+            .with_no_client_auth()
+            .with_single_cert(certificates, key)
+            .map_err(|e| invalid(&e))?;
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Ok(Self::Tls(RustlsConfig::from_config(std::sync::Arc::new(
+            config,
+        ))))
     }
 }
 
