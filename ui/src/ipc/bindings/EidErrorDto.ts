@@ -5,9 +5,10 @@
  */
 export type EidErrorDto = { "code": "noReaderService" } | { "code": "noCard" } | { "code": "notAnEidCard" } | { "code": "cardRemoved" } | { "code": "wrongPin", 
 /**
- * Tries left (0–2), as the card reported them.
+ * Tries left (0–2) as the card reported them; `null` if the card
+ * did not say.
  */
-retriesLeft: number, } | { "code": "pinSuspended" } | { "code": "pinBlocked" } | { "code": "pukExhausted" } | { "code": "wrongCan" } | { "code": "wrongPuk" } | { "code": "deactivated" } | { "code": "invalidInput", 
+retriesLeft: number | null, } | { "code": "pinSuspended" } | { "code": "pinBlocked" } | { "code": "pukExhausted" } | { "code": "wrongCan" } | { "code": "wrongPuk" } | { "code": "deactivated" } | { "code": "invalidInput", 
 /**
  * `pin`, `can` or `puk`.
  */
