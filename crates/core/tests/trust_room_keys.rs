@@ -70,10 +70,19 @@ async fn authority_with_certificate(
 async fn join_request_room(client: &CitizenClient) -> String {
     let mut events = client.subscribe();
     let room_id = common::request_room(client).await;
-    wait_until(&mut events, "the request metadata", async || {
-        client.authority_trust(&room_id).await.unwrap().reason()
-            != Some(UntrustedReason::NotARequestRoom)
-    })
+    // The request metadata and the authority's certificate are separate
+    // state events; the sync loop may have joined the room before the
+    // certificate arrived.
+    wait_until(
+        &mut events,
+        "the request metadata and certificate",
+        async || {
+            !matches!(
+                client.authority_trust(&room_id).await.unwrap().reason(),
+                Some(UntrustedReason::NotARequestRoom | UntrustedReason::NoCertificate)
+            )
+        },
+    )
     .await;
     room_id
 }
