@@ -57,71 +57,53 @@ pub fn run() -> tauri::Result<()> {
         .run(tauri::generate_context!())
 }
 
+/// The app's command handler over `$extra` plus every command all builds
+/// register. A macro rather than two lists, so the builds with and without
+/// `dev-login` cannot drift apart (`generate_handler!` needs the paths
+/// literally, hence no function taking a list).
+macro_rules! app_handler {
+    ($($extra:path),* $(,)?) => {
+        tauri::generate_handler![
+            commands::app_info,
+            commands::session_state,
+            commands::list_requests,
+            commands::login::eid_readers,
+            commands::login::eid_login_start,
+            commands::login::eid_login_cancel,
+            commands::login::eid_login_authenticate,
+            commands::login::eid_unblock_pin,
+            updater::check_update,
+            updater::install_update,
+            commands::request::get_request,
+            commands::request::answer_inquiry,
+            commands::request::select_appointment,
+            commands::request::select_choice,
+            commands::request::prepare_documents,
+            commands::request::submit_documents,
+            commands::request::acknowledge_notice,
+            commands::request::retry_send,
+            commands::request::cancel_send,
+            commands::request::open_attachment,
+            commands::request::pick_documents,
+            commands::settings::account_overview,
+            commands::settings::preferences,
+            commands::settings::set_preferences,
+            commands::settings::export_recovery_key,
+            commands::settings::reveal_recovery_key,
+            commands::settings::log_out,
+            $($extra),*
+        ]
+    };
+}
+
 #[cfg(feature = "dev-login")]
 fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
-    tauri::generate_handler![
-        commands::app_info,
-        commands::session_state,
-        commands::list_requests,
-        commands::login::eid_readers,
-        commands::login::eid_login_start,
-        commands::login::eid_login_cancel,
-        commands::login::eid_login_authenticate,
-        commands::login::eid_unblock_pin,
-        updater::check_update,
-        updater::install_update,
-        commands::request::get_request,
-        commands::request::answer_inquiry,
-        commands::request::select_appointment,
-        commands::request::select_choice,
-        commands::request::prepare_documents,
-        commands::request::submit_documents,
-        commands::request::acknowledge_notice,
-        commands::request::retry_send,
-        commands::request::cancel_send,
-        commands::request::open_attachment,
-        commands::request::pick_documents,
-        commands::login_with_password,
-        commands::settings::account_overview,
-        commands::settings::preferences,
-        commands::settings::set_preferences,
-        commands::settings::export_recovery_key,
-        commands::settings::reveal_recovery_key,
-        commands::settings::log_out,
-    ]
+    app_handler![commands::login_with_password]
 }
 
 #[cfg(not(feature = "dev-login"))]
 fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
-    tauri::generate_handler![
-        commands::app_info,
-        commands::session_state,
-        commands::list_requests,
-        commands::login::eid_readers,
-        commands::login::eid_login_start,
-        commands::login::eid_login_cancel,
-        commands::login::eid_login_authenticate,
-        commands::login::eid_unblock_pin,
-        updater::check_update,
-        updater::install_update,
-        commands::request::get_request,
-        commands::request::answer_inquiry,
-        commands::request::select_appointment,
-        commands::request::select_choice,
-        commands::request::prepare_documents,
-        commands::request::submit_documents,
-        commands::request::acknowledge_notice,
-        commands::request::retry_send,
-        commands::request::cancel_send,
-        commands::request::open_attachment,
-        commands::request::pick_documents,
-        commands::settings::account_overview,
-        commands::settings::preferences,
-        commands::settings::set_preferences,
-        commands::settings::export_recovery_key,
-        commands::settings::reveal_recovery_key,
-        commands::settings::log_out,
-    ]
+    app_handler![]
 }
 
 fn focus_main_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
