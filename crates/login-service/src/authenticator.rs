@@ -7,32 +7,13 @@
 //! (Terminal Authentication v2, passive authentication of EF.CardSecurity,
 //! Chip Authentication v2 and Restricted Identification from g2c-eid).
 
-use zeroize::Zeroizing;
-
 use crate::relay::{Hello, SecureMessaging, Start};
 
 /// The card's Restricted Identification result: a stable pseudonym for this
-/// card in the service's sector. Zeroized on drop; `Debug` shows no bytes.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SectorPseudonym(Zeroizing<Vec<u8>>);
-
-impl SectorPseudonym {
-    /// Wraps the pseudonym bytes as the card returned them.
-    pub fn new(bytes: Vec<u8>) -> Self {
-        Self(Zeroizing::new(bytes))
-    }
-
-    /// The pseudonym bytes.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for SectorPseudonym {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SectorPseudonym(***)")
-    }
-}
+/// card in the service's sector. One type with the card side's (zeroized on
+/// drop, `Debug` shows no bytes), so the pseudonym that leaves the EAC
+/// session is the very value RI produced.
+pub use g2c_eid::ri::SectorPseudonym;
 
 /// What the service wants from the card next.
 #[derive(Debug)]

@@ -5,7 +5,7 @@
 //! key → EF.CardSecurity read and checked against the configured CSCA trust
 //! list (passive authentication) → Chip Authentication v2 → Restricted
 //! Identification with the configured sector public key, end to end under
-//! the CA keys. The result is the card's [`SectorPseudonym`]; the provider
+//! the CA keys. The result is the card's [`SectorPseudonym`](crate::authenticator::SectorPseudonym); the provider
 //! turns it into the `c-…` localpart.
 //!
 //! Files (see `docs/login-service.md`):
@@ -33,7 +33,7 @@ use g2c_eid::ta::{PaceSessionInfo, TaError, TerminalKey};
 use g2c_eid::{ca::CaError, ec, ri::RiError, tlv};
 use zeroize::Zeroizing;
 
-use crate::authenticator::{EidAuthenticator, EidError, EidSession, EidStep, SectorPseudonym};
+use crate::authenticator::{EidAuthenticator, EidError, EidSession, EidStep};
 use crate::config::EidConfig;
 use crate::relay::{Description, Hello, Start};
 
@@ -460,9 +460,7 @@ impl EidSession for Session {
             EacStep::Transmit(batch) => Ok(transmit(batch)),
             EacStep::Done(result) => {
                 tracing::debug!(terminal = %result.terminal, "eID: TA, passive authentication, CA and RI verified");
-                Ok(EidStep::Done(SectorPseudonym::new(
-                    result.pseudonym.as_bytes().to_vec(),
-                )))
+                Ok(EidStep::Done(result.pseudonym))
             }
         }
     }
