@@ -38,10 +38,17 @@ pub enum ClientError {
 }
 
 /// A relay session from the app's side.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RelayClient {
     http: reqwest::Client,
     relay_url: String,
+}
+
+impl std::fmt::Debug for RelayClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The relay URL carries the session id, a bearer secret.
+        f.debug_struct("RelayClient").finish_non_exhaustive()
+    }
 }
 
 impl RelayClient {
@@ -51,6 +58,12 @@ impl RelayClient {
             http,
             relay_url: join.relay_url.clone(),
         }
+    }
+
+    /// The session's relay URL (`{issuer}/relay/v1/{session}`): a bearer
+    /// secret, never log it.
+    pub(crate) fn relay_url(&self) -> &str {
+        &self.relay_url
     }
 
     /// Fetches `authorize_url` asking for JSON and joins its relay session.
@@ -72,8 +85,14 @@ impl RelayClient {
             .post(&self.relay_url)
             .json(&ClientMessage::new(body))
             .send()
-            .await?;
-        let bytes = response.bytes().await?;
+            .await
+            // The URL holds the session id: keep it out of error messages
+            // (they are logged).
+            .map_err(reqwest::Error::without_url)?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(reqwest::Error::without_url)?;
         let message =
             ServiceMessage::parse(&bytes).map_err(|e| ClientError::Protocol(e.message))?;
         match message.body {

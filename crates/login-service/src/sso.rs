@@ -11,7 +11,13 @@
 //! service's readable summary. [`EidLoginSession::finish`] runs the relay
 //! on the card (after the app ran PACE with the citizen's PIN), follows the
 //! redirect back through the homeserver's OIDC callback and stops at the
-//! app's loopback redirect, whose `loginToken` is the result.
+//! app's loopback redirect, whose `loginToken` is the result, together
+//! with an [`AttestationTicket`]: once the app has logged in to Matrix and
+//! has its cross-signing master key, [`AttestationTicket::fetch_attestation`]
+//! asks the login service to sign the binding of the account to that key
+//! (see the service's `attestation` module). The ticket is the relay
+//! session's id, a bearer secret that never passes through the homeserver:
+//! it is zeroized when dropped, used once, and never logged or shown.
 //!
 //! The app never listens on its redirect address: it reads the token from
 //! the `Location` header and never follows it, so the address only has to
@@ -57,6 +63,10 @@ pub enum SsoError {
     /// The homeserver did not hand back a login token.
     #[error("the homeserver did not complete the login: {0}")]
     Callback(String),
+    /// The login service did not issue the eID attestation (HTTP status and
+    /// its reason, e.g. the ticket expired or was used).
+    #[error("the login service refused the attestation: {0}")]
+    Attestation(String),
 }
 
 impl SsoError {
@@ -107,6 +117,86 @@ pub enum Terms {
     Text(String),
     /// Terms in a format the app does not render (HTML, PDF, other).
     NotShown,
+}
+
+/// What a finished eID login hands the app.
+#[derive(Debug)]
+pub struct FinishedLogin {
+    /// The homeserver's `m.login.token`. Secret; never log it.
+    pub login_token: Zeroizing<String>,
+    /// The right to one eID attestation, for the account the token logs in to.
+    pub attestation: AttestationTicket,
+}
+
+/// The right to ask the login service, once and for a few minutes after
+/// the eID authentication, to attest the account's cross-signing master
+/// key: the attestation URL `{issuer}/attestation/v1/{relay session id}`.
+/// The session id is a bearer secret: zeroized on drop, redacted in
+/// `Debug`, never logged.
+pub struct AttestationTicket {
+    http: reqwest::Client,
+    url: Zeroizing<String>,
+}
+
+impl std::fmt::Debug for AttestationTicket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AttestationTicket").finish_non_exhaustive()
+    }
+}
+
+impl AttestationTicket {
+    /// The ticket of the relay session at `relay_url`
+    /// (`{issuer}/relay/v1/{session}`, as the service's `/authorize`
+    /// hands it out).
+    fn for_relay(http: reqwest::Client, relay_url: &str) -> Result<Self, SsoError> {
+        let (issuer, session) = relay_url
+            .rsplit_once("/relay/v1/")
+            .filter(|(_, session)| !session.is_empty() && !session.contains('/'))
+            .ok_or_else(|| SsoError::Attestation("the relay URL has no session id".into()))?;
+        Ok(Self {
+            http,
+            url: Zeroizing::new(format!("{issuer}/attestation/v1/{session}")),
+        })
+    }
+
+    /// Asks the login service to attest that `user_id` (the account the
+    /// eID login produced) holds the cross-signing master key `master_key`
+    /// (unpadded base64 ed25519). Returns the attestation, a JWT to publish
+    /// in the request rooms. Consumes the ticket: the service accepts it
+    /// once.
+    pub async fn fetch_attestation(
+        self,
+        user_id: &str,
+        master_key: &str,
+    ) -> Result<String, SsoError> {
+        #[derive(serde::Deserialize)]
+        struct Issued {
+            attestation: String,
+        }
+        let response = self
+            .http
+            .post(self.url.as_str())
+            .json(&serde_json::json!({ "user_id": user_id, "master_key": master_key }))
+            .send()
+            .await
+            // The error's URL holds the session id: drop it.
+            .map_err(reqwest::Error::without_url)?;
+        let status = response.status();
+        if !status.is_success() {
+            let reason = response
+                .json::<serde_json::Value>()
+                .await
+                .ok()
+                .and_then(|body| body["error"].as_str().map(str::to_owned))
+                .unwrap_or_default();
+            return Err(SsoError::Attestation(format!("{status}: {reason}")));
+        }
+        let issued: Issued = response
+            .json()
+            .await
+            .map_err(|_| SsoError::Attestation("an unreadable answer".into()))?;
+        Ok(issued.attestation)
+    }
 }
 
 /// A login between `hello` and the login token.
@@ -193,13 +283,14 @@ impl EidLoginSession {
     }
 
     /// Runs the relay on the card after PACE, then walks back through the
-    /// homeserver to the login token. Card I/O blocks: call this where
-    /// blocking is fine (a blocking task with its own runtime handle).
+    /// homeserver to the login token; also returns the ticket for the
+    /// account's eID attestation. Card I/O blocks: call this where blocking
+    /// is fine (a blocking task with its own runtime handle).
     pub async fn finish<T: CardTransport>(
         &self,
         start: Start,
         card: &mut ClientRelay<T>,
-    ) -> Result<Zeroizing<String>, SsoError> {
+    ) -> Result<FinishedLogin, SsoError> {
         let mut next = self.relay.run(start, card).await?;
         for _ in 0..MAX_REDIRECTS {
             if !next.starts_with(&self.homeserver) {
@@ -217,7 +308,13 @@ impl EidLoginSession {
             next = location(&response)
                 .ok_or_else(|| SsoError::Callback("a redirect without a Location".into()))?;
             if next.starts_with(APP_REDIRECT) {
-                return login_token(&next);
+                return Ok(FinishedLogin {
+                    login_token: login_token(&next)?,
+                    attestation: AttestationTicket::for_relay(
+                        self.http.clone(),
+                        self.relay.relay_url(),
+                    )?,
+                });
             }
         }
         Err(SsoError::Callback("too many redirects".into()))

@@ -23,6 +23,7 @@ use g2c_eid::fake_card::FakeCard;
 use g2c_testkit::{Synapse, SynapseOptions};
 use zeroize::Zeroizing;
 
+use crate::attestation::{ATTESTATION_AUDIENCE, AttestationClaims};
 use crate::client::{ClientError, RelayClient};
 use crate::clock::SystemClock;
 use crate::config::{ClientConfig, Config};
@@ -32,11 +33,14 @@ use crate::pseudonym;
 use crate::relay::{RelayError, RelayErrorCode};
 use crate::server::{Transport, serve};
 use crate::signing::SigningKey;
-use crate::sso::{SsoLogin, Terms};
+use crate::sso::{AttestationTicket, SsoError, SsoLogin, Terms};
 use crate::test_support::{TestEid, pace};
 
 const CLIENT_ID: &str = "synapse";
 const APP_REDIRECT: &str = "http://127.0.0.1:9/cb";
+/// A cross-signing master key as the app would send it (32 bytes, unpadded
+/// base64).
+const MASTER_KEY: &str = "dGhpcnR5LXR3by1ieXRlcy1vZi1tYXN0ZXIta2V5ISE";
 
 fn random_secret() -> Zeroizing<String> {
     let mut bytes = [0u8; 24];
@@ -224,12 +228,13 @@ async fn login(synapse: &Synapse, ca: &reqwest::Certificate, card: &mut FakeCard
 
 /// One login the way the app does it: [`SsoLogin`] from the homeserver to
 /// `hello` (checked), PACE, [`EidLoginSession::finish`](crate::sso::EidLoginSession::finish)
-/// back to the login token, then `m.login.token`.
+/// back to the login token, then `m.login.token`. Returns the user id and
+/// the ticket for the account's eID attestation.
 async fn login_as_the_app(
     synapse: &Synapse,
     ca: &reqwest::Certificate,
     card: &mut FakeCard,
-) -> String {
+) -> (String, AttestationTicket) {
     let session = SsoLogin::new(synapse.base_url(), "oidc-amtsbote-eid")
         .with_root_certificate(ca.clone())
         .begin()
@@ -246,10 +251,17 @@ async fn login_as_the_app(
         vec![g2c_eid::cvc::AccessRight::RestrictedIdentification]
     );
     let (start, mut relay) = pace(card, session.required_chat());
-    let token = session.finish(start, &mut relay).await.unwrap();
+    let finished = session.finish(start, &mut relay).await.unwrap();
+    // The ticket never shows the session id.
+    assert_eq!(
+        format!("{:?}", finished.attestation),
+        "AttestationTicket { .. }"
+    );
     let login: serde_json::Value = reqwest::Client::new()
         .post(format!("{}/_matrix/client/v3/login", synapse.base_url()))
-        .json(&serde_json::json!({ "type": "m.login.token", "token": token.as_str() }))
+        .json(
+            &serde_json::json!({ "type": "m.login.token", "token": finished.login_token.as_str() }),
+        )
         .send()
         .await
         .unwrap()
@@ -258,7 +270,23 @@ async fn login_as_the_app(
         .json()
         .await
         .unwrap();
-    login["user_id"].as_str().unwrap().to_owned()
+    (
+        login["user_id"].as_str().unwrap().to_owned(),
+        finished.attestation,
+    )
+}
+
+/// Verifies `jwt` with the provider's published JWKS and returns its claims.
+fn verified_attestation(provider: &Provider, jwt: &str) -> AttestationClaims {
+    let jwks: jsonwebtoken::jwk::JwkSet = serde_json::from_value(provider.jwks()).unwrap();
+    let kid = jsonwebtoken::decode_header(jwt).unwrap().kid.unwrap();
+    let key = jsonwebtoken::DecodingKey::from_jwk(jwks.find(&kid).unwrap()).unwrap();
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+    validation.set_audience(&[ATTESTATION_AUDIENCE]);
+    validation.set_issuer(&[provider.issuer()]);
+    jsonwebtoken::decode::<AttestationClaims>(jwt, &key, &validation)
+        .unwrap()
+        .claims
 }
 
 fn logged_in(outcome: Outcome) -> String {
@@ -368,12 +396,29 @@ sso:
     let first = logged_in(login(&synapse, &ca, &mut card_one).await);
     assert_eq!(first, user(0));
     assert!(first.starts_with("@c-"));
-    // The same card again, through the app's own SSO walk: the same account.
-    assert_eq!(login_as_the_app(&synapse, &ca, &mut card_one).await, first);
+    // The same card again, through the app's own SSO walk: the same account,
+    // and its ticket gets the account's master key attested, once.
+    let (again, ticket) = login_as_the_app(&synapse, &ca, &mut card_one).await;
+    assert_eq!(again, first);
+    let jwt = ticket.fetch_attestation(&first, MASTER_KEY).await.unwrap();
+    let claims = verified_attestation(&provider, &jwt);
+    assert_eq!(claims.sub, first);
+    assert_eq!(claims.master_key, MASTER_KEY);
+    assert_eq!(claims.iss, config.issuer);
     // Another card: another account.
     let second = logged_in(login(&synapse, &ca, &mut eid.card(1)).await);
     assert_eq!(second, user(1));
     assert_ne!(second, first);
+    // A ticket of card one's login does not attest card two's account.
+    let (_, ticket) = login_as_the_app(&synapse, &ca, &mut card_one).await;
+    let error = ticket
+        .fetch_attestation(&second, MASTER_KEY)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, SsoError::Attestation(reason) if reason.starts_with("403")),
+        "{error}"
+    );
 
     // EF.CardSecurity signed under a CSCA the service does not trust.
     let error = refused(login(&synapse, &ca, &mut eid.card_under_unknown_csca()).await);

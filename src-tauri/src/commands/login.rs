@@ -173,6 +173,7 @@ fn authenticate(
     let mut relay = ClientRelay::new(card, pace.outcome.keys);
     runtime
         .block_on(session.finish(start, &mut relay))
+        .map(|finished| finished.login_token)
         .map_err(|e| Failure::InRelay(sso_error(e)))
 }
 
@@ -270,7 +271,7 @@ fn sso_error(error: SsoError) -> EidErrorDto {
         SsoError::Http(_) => EidErrorDto::Network,
         SsoError::Homeserver(_) => EidErrorDto::HomeserverUnavailable,
         SsoError::Certificate(_) => EidErrorDto::ServiceCertificateInvalid,
-        SsoError::Callback(_) => EidErrorDto::LoginFailed,
+        SsoError::Callback(_) | SsoError::Attestation(_) => EidErrorDto::LoginFailed,
         SsoError::Relay(g2c_login_service::client::ClientError::Card(_)) => {
             EidErrorDto::CardRemoved
         }
