@@ -6,27 +6,30 @@
 //! identity. Run with `scripts/with-keychain.sh`.
 
 mod common;
-#[path = "support/test_pki.rs"]
-mod test_pki;
 
 use std::path::Path;
 use std::time::Duration;
 
 use common::{WAIT, fast_sync, login, wait_until};
 use g2c_authority::AuthorityClient;
+use g2c_authority::certificate::MasterKeyCertificate;
 use g2c_core::CitizenClient;
 use g2c_core::trust::{AuthorityTrust, TrustAnchors, UntrustedReason};
 use g2c_protocol::datetime::Rfc3339;
 use g2c_protocol::request::RequestEventContent;
-use g2c_testkit::{RegisteredUser, Synapse};
+use g2c_testkit::{RegisteredUser, Synapse, TestCa};
 use matrix_sdk::config::SyncSettings;
 use matrix_sdk::deserialized_responses::TimelineEventKind;
 use matrix_sdk::room::MessagesOptions;
 use matrix_sdk::ruma::api::client::uiaa;
 use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId, RoomId, UserId};
-use test_pki::{TestCa, signer};
 
 const NAME: &str = "Fischereiamt Berlin";
+
+/// The authority tool's signer for a chain (leaf first) and key.
+fn signer(chain: &[&str], key_pem: &str) -> MasterKeyCertificate {
+    MasterKeyCertificate::from_pem(&chain.concat(), key_pem).expect("signer")
+}
 
 fn request() -> RequestEventContent {
     RequestEventContent {

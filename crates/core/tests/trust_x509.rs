@@ -3,19 +3,22 @@
 //! PKI, the citizen's core checks it. Each impostor is refused with its
 //! reason.
 
-#[path = "support/test_pki.rs"]
-mod test_pki;
-
 use std::time::{Duration, SystemTime};
 
+use g2c_authority::certificate::MasterKeyCertificate;
 use g2c_core::trust::{
     AuthorityClaim, AuthorityTrust, TrustAnchors, UntrustedReason, evaluate_master_key,
 };
+use g2c_testkit::{TestCa, self_signed_leaf};
 use matrix_sdk::ruma::UserId;
-use test_pki::{TestCa, self_signed_leaf, signer};
 
 const AUTHORITY: &str = "@fischereiamt:gov.example";
 const NAME: &str = "Fischereiamt Berlin";
+
+/// The authority tool's signer for a chain (leaf first) and key.
+fn signer(chain: &[&str], key_pem: &str) -> MasterKeyCertificate {
+    MasterKeyCertificate::from_pem(&chain.concat(), key_pem).expect("signer")
+}
 
 fn master_key(key: &str) -> serde_json::Value {
     serde_json::json!({

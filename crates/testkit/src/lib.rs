@@ -18,7 +18,12 @@
 //! [`VirtualCard`] runs a virtual nPA behind pcscd; [`VirtualCardPki`]
 //! generates the PKI with which it takes part in a whole online eID
 //! authentication, and the login-service's files for it.
+//!
+//! [`AuthorityPki`] and [`TestCa`] generate a test government PKI for
+//! authorities (root, intermediate, leaves naming an authority's Matrix
+//! account), which the app's X.509 verification of authorities trusts.
 
+mod authority_pki;
 mod config;
 mod python;
 mod register;
@@ -26,6 +31,10 @@ mod server;
 mod virtual_card;
 mod virtual_card_pki;
 
+pub use authority_pki::{
+    AuthorityPki, AuthorityPkiError, AuthorityPkiFiles, IssuedLeaf, TEST_INTERMEDIATE_NAME,
+    TEST_ROOT_NAME, TestCa, self_signed_leaf,
+};
 pub use python::synapse_python;
 pub use register::RegisteredUser;
 pub use server::{Synapse, SynapseOptions};
