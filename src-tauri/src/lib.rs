@@ -47,6 +47,7 @@ pub fn run() -> tauri::Result<()> {
             readers.watch(app.handle().clone());
             app.manage(readers);
             app.manage(config::LoginConfig::from_env());
+            app.manage(config::TrustRoots::from_env());
             app.manage(commands::login::PendingLogin::default());
             tauri::async_runtime::spawn(session::restore(app.handle().clone(), profile, restoring));
             updater::spawn_periodic_check(app.handle().clone());

@@ -4,9 +4,10 @@
 use std::sync::Arc;
 
 use g2c_core::{CitizenClient, CoreEvent, Profile, SyncOptions};
-use tauri::{AppHandle, Emitter as _, Runtime};
+use tauri::{AppHandle, Emitter as _, Manager as _, Runtime};
 use tokio::sync::{Mutex, OwnedMutexGuard, broadcast};
 
+use crate::config::TrustRoots;
 use crate::ipc::{REQUESTS_CHANGED, RequestsChanged};
 
 /// The keychain profile of the app's one account.
@@ -62,6 +63,11 @@ pub async fn restore<R: Runtime>(
 
 /// Starts sync and forwards the client's events to the web view.
 pub fn activate<R: Runtime>(app: &AppHandle<R>, client: &CitizenClient) {
+    // The government roots authorities are verified against, before the
+    // first request is shown (config.rs: none configured → none verified).
+    if let Some(roots) = app.try_state::<TrustRoots>() {
+        client.set_trust_anchors(roots.anchors());
+    }
     client.start_sync(SyncOptions::default());
     let events = client.subscribe();
     tauri::async_runtime::spawn(forward(app.clone(), events));

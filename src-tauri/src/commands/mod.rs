@@ -8,12 +8,15 @@ use g2c_core::requests::{RequestStatus, RequestSummary};
 use g2c_core::{CitizenClient, ConnectionState, CoreError};
 use tauri::State;
 
+use crate::config::TrustRoots;
 use crate::ipc::{
-    AppInfo, CommandError, ConnectionStateDto, RequestStatusDto, RequestSummaryDto, SessionState,
+    AppInfo, AuthorityTrustDto, CommandError, ConnectionStateDto, RequestStatusDto,
+    RequestSummaryDto, SessionState,
 };
 use crate::session::Core;
 
 pub mod request;
+mod trust;
 
 /// Tells the UI which app and version it runs in.
 #[tauri::command]
@@ -35,11 +38,19 @@ pub async fn session_state(core: State<'_, Core>) -> Result<SessionState, Comman
 
 /// The citizen's requests, those needing action first.
 #[tauri::command]
-pub async fn list_requests(core: State<'_, Core>) -> Result<Vec<RequestSummaryDto>, CommandError> {
+pub async fn list_requests(
+    core: State<'_, Core>,
+    roots: State<'_, TrustRoots>,
+) -> Result<Vec<RequestSummaryDto>, CommandError> {
     let slot = core.client().lock().await;
     let client = slot.as_ref().ok_or(CommandError::NotLoggedIn)?;
     let requests = client.requests().await.map_err(command_error)?;
-    Ok(requests.into_iter().map(summary_dto).collect())
+    let mut summaries = Vec::with_capacity(requests.len());
+    for summary in requests {
+        let trust = trust::authority_trust(client, &roots, &summary.room_id).await;
+        summaries.push(summary_dto(summary, trust));
+    }
+    Ok(summaries)
 }
 
 /// Password login, for development and demos only (`dev-login` feature):
@@ -93,11 +104,12 @@ fn connection_dto(state: ConnectionState) -> ConnectionStateDto {
     }
 }
 
-fn summary_dto(summary: RequestSummary) -> RequestSummaryDto {
+fn summary_dto(summary: RequestSummary, authority_trust: AuthorityTrustDto) -> RequestSummaryDto {
     RequestSummaryDto {
         room_id: summary.room_id,
         service: summary.service,
         authority: summary.authority,
+        authority_trust,
         reference: summary.reference,
         submitted_at: summary.submitted_at,
         status: summary.status.as_ref().map(status_dto),

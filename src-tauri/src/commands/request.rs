@@ -20,6 +20,8 @@ use g2c_core::{CitizenClient, CoreError, CoreEvent, OutgoingMessage};
 use tauri::{Emitter as _, State};
 
 use super::{command_error, status_dto};
+use crate::config::TrustRoots;
+use crate::ipc::AuthorityTrustDto;
 use crate::ipc::{
     AnswerContentDto, AnswerDto, AnswerSendStateDto, AppointmentSlotDto, AttachmentDto,
     CannotDisplayReasonDto, ChoiceOptionDto, CommandError, DocumentFilesDto, DocumentRefusalDto,
@@ -40,10 +42,13 @@ pub const TEST_PICK_PATHS_ENV: &str = "AMTSBOTE_TEST_PICK_PATHS";
 #[tauri::command]
 pub async fn get_request(
     core: State<'_, Core>,
+    roots: State<'_, TrustRoots>,
     room_id: String,
 ) -> Result<RequestDetailDto, CommandError> {
     with_client(&core, async |client| {
-        client.request_detail(&room_id).await.map(detail_dto)
+        let detail = client.request_detail(&room_id).await?;
+        let trust = super::trust::authority_trust(client, &roots, &room_id).await;
+        Ok(detail_dto(detail, trust))
     })
     .await
 }
@@ -299,11 +304,12 @@ fn queued(outgoing: OutgoingMessage) -> QueuedAnswerDto {
     }
 }
 
-fn detail_dto(detail: RequestDetail) -> RequestDetailDto {
+fn detail_dto(detail: RequestDetail, authority_trust: AuthorityTrustDto) -> RequestDetailDto {
     RequestDetailDto {
         room_id: detail.room_id,
         service: detail.metadata.service,
         authority: detail.metadata.authority,
+        authority_trust,
         reference: detail.metadata.reference,
         submitted_at: detail.metadata.submitted_at,
         description: detail.metadata.description,

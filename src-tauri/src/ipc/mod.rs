@@ -10,6 +10,7 @@ mod command_names;
 mod login;
 mod request;
 mod settings;
+mod trust;
 mod types;
 
 pub use command_names::COMMAND_NAMES;
@@ -25,6 +26,7 @@ pub use settings::{
     AccountDto, DeviceDto, PreferencesDto, RecoveryKeyExport, RecoveryStatusDto,
     RevealedRecoveryKey, UpdateChannelDto,
 };
+pub use trust::{AuthorityTrustDto, UntrustedReasonDto};
 pub use types::{
     AppInfo, CommandError, ConnectionStateDto, RequestStatusDto, RequestSummaryDto,
     RequestsChanged, SessionState,

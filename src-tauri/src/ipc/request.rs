@@ -24,6 +24,8 @@ pub struct RequestDetailDto {
     pub service: String,
     /// The authority handling it.
     pub authority: String,
+    /// Whether that authority is verified by its certificate.
+    pub authority_trust: super::AuthorityTrustDto,
     /// The authority's reference number ("Aktenzeichen").
     pub reference: String,
     /// When it was submitted (RFC 3339, as the authority wrote it).

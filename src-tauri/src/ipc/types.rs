@@ -94,6 +94,8 @@ pub struct RequestSummaryDto {
     pub service: String,
     /// The authority.
     pub authority: String,
+    /// Whether that authority is verified by its certificate.
+    pub authority_trust: super::AuthorityTrustDto,
     /// The authority's reference number.
     pub reference: String,
     /// When it was submitted (RFC 3339).
