@@ -9,6 +9,7 @@ import type { ConnectionStateDto } from "./ipc/bindings/ConnectionStateDto.ts";
 import type { RequestStatusDto } from "./ipc/bindings/RequestStatusDto.ts";
 import type { RequestSummaryDto } from "./ipc/bindings/RequestSummaryDto.ts";
 import { filterRequests, statusesPresent, type OverviewQuery, type StatusFilter } from "./overview-filter.ts";
+import { overviewTrustMarker } from "./request/trust.ts";
 
 export type RequestsLoad =
   | { state: "loading" }
@@ -54,6 +55,18 @@ export interface OverviewContext {
   open(roomId: string): void;
 }
 
+/** A small marker beside an authority whose identity is not confirmed (icon plus words, not colour alone). */
+function unverifiedMarker(request: RequestSummaryDto): HTMLElement | null {
+  const marker = overviewTrustMarker(request.authorityTrust);
+  if (marker === null) return null;
+  return h(
+    "span",
+    { class: "badge unverified trust-marker", "data-testid": "trust-marker" },
+    h("span", { "aria-hidden": "true" }, "⚠ "),
+    t(marker),
+  );
+}
+
 function requestItem(request: RequestSummaryDto, index: number, context: OverviewContext): HTMLElement {
   const titleId = `request-${index}-title`;
   const detailsId = `request-${index}-details`;
@@ -77,7 +90,7 @@ function requestItem(request: RequestSummaryDto, index: number, context: Overvie
     h(
       "div",
       { id: detailsId },
-      h("p", { class: "authority" }, request.authority),
+      h("p", { class: "authority" }, request.authority, unverifiedMarker(request)),
       h(
         "p",
         { class: "meta" },

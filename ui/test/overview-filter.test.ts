@@ -9,6 +9,7 @@ function request(overrides: Partial<RequestSummaryDto>): RequestSummaryDto {
     roomId: "!r:example",
     service: "Angelschein",
     authority: "Fischereiamt Berlin",
+    authorityTrust: { state: "verified", name: "Fischereiamt Berlin" },
     reference: "FA-B-2025-004711",
     submittedAt: "2025-09-01T10:15:00+02:00",
     status: "inReview",

@@ -10,6 +10,7 @@ import { getRequest } from "../ipc/commands.ts";
 import { statusKey } from "../overview.ts";
 import { domId, promptCard, addDocumentFiles, type CardContext } from "./cards.ts";
 import { emptyDraft, reduceDraft, type Draft, type DraftAction } from "./drafts.ts";
+import { trustView } from "./trust.ts";
 import type { MessageKey } from "../i18n/de.ts";
 import { cannotDisplayKey, openPrompts, type PromptType, type RequestDetailDto, type TimelineItemDto } from "./model.ts";
 
@@ -121,13 +122,40 @@ export function dragOver(state: RequestPageState, context: PageContext, x: numbe
   }
 }
 
+/** The authority's identity: its certificate's name with a check, or a warning with the reason. Icons are decoration; the text says it. */
+function authorityTrust(detail: RequestDetailDto): HTMLElement {
+  const view = trustView(detail.authorityTrust);
+  if (view.verified) {
+    return h(
+      "p",
+      { class: "trust trust-verified", "data-testid": "authority-trust", "data-trust": "verified" },
+      h("span", { class: "trust-icon", "aria-hidden": "true" }, "✓"),
+      h("span", { class: "authority", "data-testid": "authority-certificate-name" }, view.name),
+      h("span", { class: "trust-label" }, t(view.label)),
+    );
+  }
+  return h(
+    "div",
+    {
+      class: view.urgent ? "trust trust-unverified urgent" : "trust trust-unverified",
+      "data-testid": "authority-trust",
+      "data-trust": "unverified",
+      "data-reason": detail.authorityTrust.state === "unverified" ? detail.authorityTrust.reason : undefined,
+    },
+    h("p", { class: "authority" }, detail.authority),
+    h("p", { class: "trust-title" }, h("span", { class: "trust-icon", "aria-hidden": "true" }, "⚠"), t(view.label)),
+    h("p", { class: "trust-reason" }, t(view.reason)),
+    h("p", { class: "trust-advice" }, t(view.advice)),
+  );
+}
+
 function header(detail: RequestDetailDto): HTMLElement {
   const status = t(statusKey(detail.status));
   return h(
     "header",
     { class: "request-header card" },
     h("h1", { tabindex: "-1" }, detail.service),
-    h("p", { class: "authority" }, detail.authority),
+    authorityTrust(detail),
     detail.description ? h("p", { class: "authority-text" }, detail.description) : null,
     h(
       "dl",
