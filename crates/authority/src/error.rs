@@ -89,6 +89,9 @@ pub enum AuthorityError {
     /// JSON (de)serialization of a local file failed.
     #[error("json: {0}")]
     Json(#[from] serde_json::Error),
+    /// Signing or publishing the authority's certificate failed.
+    #[error("certificate: {0}")]
+    Certificate(Box<crate::certificate::CertificateError>),
 }
 
 impl AuthorityError {
@@ -120,6 +123,7 @@ boxed_from! {
     StateError => State,
     ParseError => Parse,
     ValidationError => Invalid,
+    crate::certificate::CertificateError => Certificate,
 }
 
 /// Result alias.

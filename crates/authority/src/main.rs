@@ -141,6 +141,14 @@ enum Command {
         /// Bound for every wait, in seconds (overrides the scenario's).
         #[arg(long)]
         timeout_secs: Option<u64>,
+        /// Publish this certificate chain (PEM, leaf first) in the room
+        /// before the first step, as `publish-certificate` does; needs
+        /// --certificate-key.
+        #[arg(long, requires = "certificate_key")]
+        certificate: Option<PathBuf>,
+        /// The certificate's private key, PKCS#8 PEM.
+        #[arg(long, requires = "certificate")]
+        certificate_key: Option<PathBuf>,
     },
 }
 
@@ -191,14 +199,7 @@ async fn main() -> Result<()> {
         }
         Command::PublishCertificate { room, chain, key } => {
             let client = restore(&cli.data_dir).await?;
-            let chain = std::fs::read_to_string(&chain)
-                .with_context(|| format!("reading {}", chain.display()))?;
-            let key = Zeroizing::new(
-                std::fs::read_to_string(&key)
-                    .with_context(|| format!("reading {}", key.display()))?,
-            );
-            let certificate =
-                g2c_authority::certificate::MasterKeyCertificate::from_pem(&chain, &key)?;
+            let certificate = read_certificate(&chain, &key)?;
             let key_id = client
                 .publish_certificate(&room_id(&room)?, &certificate)
                 .await?;
@@ -269,9 +270,17 @@ async fn main() -> Result<()> {
             citizen,
             room,
             timeout_secs,
+            certificate,
+            certificate_key,
         } => {
             let scenario = Scenario::from_path(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
+            let certificate = match (certificate, certificate_key) {
+                (Some(chain), Some(key)) => {
+                    Some(std::sync::Arc::new(read_certificate(&chain, &key)?))
+                }
+                _ => None,
+            };
             let client = restore(&cli.data_dir).await?;
             let options = RunOptions {
                 citizen: citizen
@@ -280,6 +289,7 @@ async fn main() -> Result<()> {
                     .context("citizen")?,
                 room: room.as_deref().map(room_id).transpose()?,
                 answer_timeout: timeout_secs.map(Duration::from_secs),
+                certificate,
             };
             let outcome = run_scenario(&client, &scenario, options, print_line).await?;
             tracing::info!(
@@ -314,6 +324,22 @@ fn read_password() -> Result<Zeroizing<String>> {
         bail!("no password: set G2C_AUTHORITY_PASSWORD or pipe it on stdin");
     }
     Ok(password)
+}
+
+/// The certificate chain (PEM) and its PKCS#8 key (read into zeroizing
+/// memory and dropped once parsed).
+fn read_certificate(
+    chain: &Path,
+    key: &Path,
+) -> Result<g2c_authority::certificate::MasterKeyCertificate> {
+    let chain_pem =
+        std::fs::read_to_string(chain).with_context(|| format!("reading {}", chain.display()))?;
+    let key_pem = Zeroizing::new(
+        std::fs::read_to_string(key).with_context(|| format!("reading {}", key.display()))?,
+    );
+    Ok(g2c_authority::certificate::MasterKeyCertificate::from_pem(
+        &chain_pem, &key_pem,
+    )?)
 }
 
 fn room_id(room: &str) -> Result<OwnedRoomId> {

@@ -42,6 +42,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use g2c_protocol::prompt::{NoticeEventContent, Prompt, PromptKind};
@@ -51,6 +52,7 @@ use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId};
 use serde::{Deserialize, Serialize};
 
 use crate::answer::{Answer, Incoming, Rejection};
+use crate::certificate::MasterKeyCertificate;
 use crate::client::{AuthorityClient, DocumentsConfirmation};
 use crate::error::{AuthorityError, Result};
 use crate::media::Attachment;
@@ -308,6 +310,10 @@ pub struct RunOptions {
     pub room: Option<OwnedRoomId>,
     /// Overrides every wait's bound.
     pub answer_timeout: Option<Duration>,
+    /// The authority's X.509 certificate: published in the room (signing
+    /// the account's master key) before the first step, so the citizen's
+    /// app verifies the authority.
+    pub certificate: Option<Arc<MasterKeyCertificate>>,
 }
 
 /// What a run produced.
@@ -360,6 +366,10 @@ pub async fn run_scenario(
         }
     };
     outcome.room_id = Some(room_id.clone());
+    if let Some(certificate) = &options.certificate {
+        let key_id = client.publish_certificate(&room_id, certificate).await?;
+        tracing::info!(%room_id, %key_id, "certificate published");
+    }
     tracing::info!(%room_id, scenario = %scenario.name, "playing scenario");
 
     for (i, step) in scenario.steps.iter().enumerate() {

@@ -16,10 +16,17 @@
 //!  "authority":{"user_id":"@fischereiamt-…:localhost","user":"fischereiamt-…","password":"…"},
 //!  "citizen":{"user_id":"@citizen-…:localhost","user":"citizen-…","password":"…"},
 //!  "eid":{"identity_provider":"oidc-amtsbote-eid","reader":"Virtual PCD 00 00",
-//!         "pin":"111111","ca_file":"/tmp/…/test-ca.pem"}}
+//!         "pin":"111111","ca_file":"/tmp/…/test-ca.pem"},
+//!  "trust":{"roots_file":"/tmp/…/roots.pem","authority_chain":"/tmp/…/authority-chain.pem",
+//!           "authority_key":"/tmp/…/authority-key.pem","authority_name":"Fischereiamt Berlin"}}
 //! ```
 //!
-//! (`"eid": null` without `--eid`.) With `--eid --scenario FILE` the
+//! (`"eid": null` without `--eid`.) `trust` is a test government PKI made
+//! at start (`g2c_testkit::AuthorityPki`): the app trusts `roots_file`
+//! (`AMTSBOTE_TRUST_ROOTS`), and the authority publishes `authority_chain`
+//! with `authority_key` in its request rooms (`g2c-authority run-scenario
+//! --certificate … --certificate-key …`, which `--scenario` does too), so
+//! the app shows it verified as `authority_name`. With `--eid --scenario FILE` the
 //! authority plays that scenario (e.g. `scenarios/fishing-permit.toml`)
 //! for the card's citizen as soon as they have logged in ([`scenario`]),
 //! and every answer it receives follows as a JSON line. The eID parts need root (pcscd) and the
@@ -37,6 +44,10 @@ use g2c_testkit::{Synapse, SynapseOptions};
 use tokio::io::AsyncReadExt as _;
 
 use crate::ready::{Account, Ready};
+
+/// The authority's name in its test certificate: the name the scenarios'
+/// requests give (scenarios/fishing-permit.toml), so the app verifies it.
+const AUTHORITY_NAME: &str = "Fischereiamt Berlin";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -90,6 +101,11 @@ async fn main() -> anyhow::Result<()> {
         .register_user("citizen")
         .await
         .context("registering the citizen")?;
+    let pki_dir = dir.path().join("trust");
+    std::fs::create_dir(&pki_dir).context("creating the PKI directory")?;
+    let pki_files = g2c_testkit::AuthorityPki::generate(AUTHORITY_NAME, &authority.user_id)
+        .and_then(|pki| pki.write_to(&pki_dir))
+        .context("generating the test government PKI")?;
 
     Ready {
         homeserver: synapse.base_url().to_owned(),
@@ -98,6 +114,7 @@ async fn main() -> anyhow::Result<()> {
         eid: eid
             .as_ref()
             .map(|eid| eid.info(scenario::citizen_user_id(synapse.server_name()))),
+        trust: ready::Trust::new(&pki_files, AUTHORITY_NAME),
     }
     .print()?;
 
@@ -109,6 +126,7 @@ async fn main() -> anyhow::Result<()> {
             scenario::citizen_user_id(synapse.server_name()),
             file,
             dir.path().join("authority"),
+            pki_files.clone(),
         );
         tokio::spawn(async move {
             if let Err(error) = player.await {

@@ -17,6 +17,37 @@ pub struct Ready {
     pub citizen: Account,
     /// The eID login, when the stack runs with `--eid`.
     pub eid: Option<Eid>,
+    /// The test government PKI: the root the app trusts and the authority's
+    /// certificate.
+    pub trust: Trust,
+}
+
+/// The files of the test government PKI, generated at start.
+#[derive(Debug, Serialize)]
+pub struct Trust {
+    /// The root certificate (PEM): the app's `AMTSBOTE_TRUST_ROOTS`.
+    pub roots_file: String,
+    /// The authority's certificate chain (PEM, leaf first), naming
+    /// [`Trust::authority_name`] and the authority account:
+    /// `g2c-authority run-scenario --certificate`.
+    pub authority_chain: String,
+    /// The chain's private key (PKCS#8 PEM): `--certificate-key`.
+    pub authority_key: String,
+    /// The authority's name in the certificate (what the app shows).
+    pub authority_name: String,
+}
+
+impl Trust {
+    /// The ready line's part for `files`.
+    pub fn new(files: &g2c_testkit::AuthorityPkiFiles, authority_name: &str) -> Self {
+        let path = |p: &std::path::Path| p.display().to_string();
+        Self {
+            roots_file: path(&files.roots_file),
+            authority_chain: path(&files.authority_chain),
+            authority_key: path(&files.authority_key),
+            authority_name: authority_name.to_owned(),
+        }
+    }
 }
 
 /// The eID login's parts: what the app and a test need to use it.

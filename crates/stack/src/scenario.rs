@@ -7,7 +7,8 @@
 //! the virtual card's RI answer is a fixed value. The stack waits until
 //! that user has a device with uploaded keys (the app's first login), so
 //! the authority's encrypted prompts are shared with it, then plays the
-//! scenario with the authority library. Each answer the authority receives
+//! scenario with the authority library, publishing the authority's test
+//! certificate in the room first. Each answer the authority receives
 //! is printed as a JSON line (`{"event":"authority", …}`).
 
 use std::io::Write as _;
@@ -15,10 +16,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context as _;
+use g2c_authority::certificate::MasterKeyCertificate;
 use g2c_authority::scenario::{RunOptions, Scenario, run_scenario};
 use g2c_authority::{AuthorityClient, Incoming};
 use g2c_login_service::authenticator::SectorPseudonym;
-use g2c_testkit::{RegisteredUser, VIRTUAL_CARD_RI_PSEUDONYM};
+use g2c_testkit::{AuthorityPkiFiles, RegisteredUser, VIRTUAL_CARD_RI_PSEUDONYM};
 
 /// How often the stack asks whether the citizen's device is there yet.
 const DEVICE_POLL: Duration = Duration::from_millis(500);
@@ -40,9 +42,14 @@ pub async fn play(
     citizen: String,
     file: PathBuf,
     data_dir: PathBuf,
+    pki: AuthorityPkiFiles,
 ) -> anyhow::Result<()> {
     let scenario = Scenario::from_path(&file)
         .with_context(|| format!("reading the scenario {}", file.display()))?;
+    let chain = std::fs::read_to_string(&pki.authority_chain)?;
+    let key = zeroize::Zeroizing::new(std::fs::read_to_string(&pki.authority_key)?);
+    let certificate =
+        MasterKeyCertificate::from_pem(&chain, &key).context("the authority's test certificate")?;
     let client = AuthorityClient::login(
         &homeserver,
         &data_dir,
@@ -63,6 +70,7 @@ pub async fn play(
         ),
         room: None,
         answer_timeout: Some(Duration::from_secs(24 * 60 * 60)),
+        certificate: Some(std::sync::Arc::new(certificate)),
     };
     let outcome = run_scenario(&client, &scenario, options, print_incoming).await?;
     tracing::info!(room = ?outcome.room_id, answers = outcome.answers.len(), "scenario finished");
