@@ -50,6 +50,9 @@ homeserver=$(field '["homeserver"]')
 export AMTSBOTE_HOMESERVER="$homeserver"
 export AMTSBOTE_IDP=$(field '["eid"]["identity_provider"]')
 export SSL_CERT_FILE=$(field '["eid"]["ca_file"]')
+# The test government root the stack generated: the scenario's authority
+# publishes a certificate under it, so the app shows it verified.
+export AMTSBOTE_TRUST_ROOTS=$(field '["trust"]["roots_file"]')
 echo "Local homeserver: $homeserver; virtual ID card on '$(field '["eid"]["reader"]')', PIN $(field '["eid"]["pin"]')."
 # The authority's view: every answer it receives, as it arrives.
 tail -n +1 -f "$work/stack-out" | grep --line-buffered '"event":"authority"' &

@@ -10,7 +10,12 @@ const [outDir, readyJson] = process.argv.slice(2);
 const ready = JSON.parse(readyJson);
 const { eid, homeserver } = ready;
 const app = await startApp({
-  env: { AMTSBOTE_HOMESERVER: homeserver, AMTSBOTE_IDP: eid.identity_provider, SSL_CERT_FILE: eid.ca_file },
+  env: {
+    AMTSBOTE_HOMESERVER: homeserver,
+    AMTSBOTE_IDP: eid.identity_provider,
+    SSL_CERT_FILE: eid.ca_file,
+    AMTSBOTE_TRUST_ROOTS: ready.trust.roots_file,
+  },
 });
 const shot = async (name) => {
   await app.browser.saveScreenshot(join(outDir, `${name}.png`));

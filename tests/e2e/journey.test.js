@@ -8,7 +8,7 @@
 // the authority as a JSON line with the right content. Every screen is
 // checked with axe-core and photographed into tests/e2e/artifacts/.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -21,6 +21,7 @@ const LONG = 120_000;
 const documentPath = join(repoRoot, "icons", "128x128.png");
 const scratch = mkdtempSync(join(tmpdir(), "amtsbote-journey-"));
 const recoveryKeyPath = join(scratch, "recovery-key.txt");
+const authorityDataDir = join(scratch, "authority");
 
 let stack;
 let app;
@@ -37,6 +38,9 @@ before(async () => {
       AMTSBOTE_IDP: eid.identity_provider,
       // The login service's TLS certificate comes from the stack's own CA.
       SSL_CERT_FILE: eid.ca_file,
+      // The stack's test government root: authorities are verified by
+      // their certificate chains up to it.
+      AMTSBOTE_TRUST_ROOTS: stack.ready.trust.roots_file,
       // Native dialogs are invisible to WebDriver: dev-login builds take
       // their answers from these instead.
       AMTSBOTE_TEST_PICK_PATHS: documentPath,
@@ -86,11 +90,23 @@ test("the citizen logs in and sees the case the authority opened", async () => {
   const { homeserver, authority, eid } = stack.ready;
   await logIn(browser, stack.ready, { onConsent: () => screenshot("login-consent") });
 
-  const dataDir = join(scratch, "authority");
   const env = { G2C_AUTHORITY_PASSWORD: authority.password };
-  await runAuthority(["--data-dir", dataDir, "login", "--homeserver", homeserver, "--user", authority.user], env);
+  await runAuthority(["--data-dir", authorityDataDir, "login", "--homeserver", homeserver, "--user", authority.user], env);
+  // The authority publishes its certificate (from the stack's test PKI) in the room it opens.
+  const certificate = stack.ready.trust;
   scenario = spawnAuthority(
-    ["--data-dir", dataDir, "run-scenario", join(repoRoot, "scenarios", "fishing-permit.toml"), "--citizen", eid.user_id],
+    [
+      "--data-dir",
+      authorityDataDir,
+      "run-scenario",
+      join(repoRoot, "scenarios", "fishing-permit.toml"),
+      "--citizen",
+      eid.user_id,
+      "--certificate",
+      certificate.authority_chain,
+      "--certificate-key",
+      certificate.authority_key,
+    ],
     env,
   );
 
@@ -115,6 +131,14 @@ test("the citizen logs in and sees the case the authority opened", async () => {
     timeoutMsg: "the focus is not on the request's heading",
   });
   assert.match(await browser.getTitle(), /^Angelschein – Amtsbote$/);
+
+  // The authority is verified by its certificate: the header names it as the certificate does.
+  const trust = await browser.$('[data-testid="authority-trust"][data-trust="verified"]');
+  await trust.waitForExist({ timeout: LONG, timeoutMsg: "the authority is not shown as verified" });
+  assert.equal(await (await trust.$('[data-testid="authority-certificate-name"]')).getText(), stack.ready.trust.authority_name);
+  assert.match(await trust.getText(), /Identität bestätigt \(Zertifikat\)/);
+  await assertAccessible(browser, "request page, verified authority");
+  await screenshot("request-verified");
 });
 
 test("the four questions arrive as cards, and the page is accessible", async () => {
@@ -215,6 +239,41 @@ test("back by keyboard returns to the overview, where nothing waits any more", a
     timeoutMsg: "the case still needs action",
   });
   assert.match(await item.getText(), /Entschieden/);
+});
+
+test("a room opened without the certificate shows the authority as unverified, with the reason", async () => {
+  const { browser } = app;
+  const { authority, eid } = stack.ready;
+  const request = join(scratch, "request-without-certificate.json");
+  writeFileSync(
+    request,
+    JSON.stringify({
+      service_name: "Fischereiabgabe",
+      authority_name: "Fischereiamt Berlin",
+      reference_number: "FA-B-2025-004712",
+      submitted_at: "2025-09-02T09:00:00+02:00",
+    }),
+  );
+  const env = { G2C_AUTHORITY_PASSWORD: authority.password };
+  await runAuthority(["--data-dir", authorityDataDir, "open-room", "--citizen", eid.user_id, "--request", request], env);
+
+  const open = await browser.$("button.request-open=Fischereiabgabe");
+  await open.waitForExist({ timeout: LONG, timeoutMsg: "the second case did not appear in the overview" });
+  const itemOf = (service) => browser.$(`//li[contains(@class, "request")][.//button[normalize-space(.)="${service}"]]`);
+  const marker = await (await itemOf("Fischereiabgabe")).$('[data-testid="trust-marker"]');
+  await marker.waitForExist({ timeout: LONG, timeoutMsg: "the unverified authority has no marker in the overview" });
+  assert.match(await marker.getText(), /Identität nicht bestätigt/);
+  // The verified case has no marker.
+  assert.equal(await (await (await itemOf("Angelschein")).$('[data-testid="trust-marker"]')).isExisting(), false);
+
+  await open.click();
+  const trust = await browser.$('[data-testid="authority-trust"][data-trust="unverified"]');
+  await trust.waitForExist({ timeout: LONG, timeoutMsg: "the authority is not shown as unverified" });
+  assert.equal(await trust.getAttribute("data-reason"), "noCertificate");
+  assert.match(await trust.getText(), /Identität der Behörde nicht bestätigt/);
+  assert.match(await trust.getText(), /Die Behörde hat kein Zertifikat vorgelegt\./);
+  await assertAccessible(browser, "request page, unverified authority");
+  await screenshot("request-unverified");
 });
 
 test("settings show the pseudonym and devices, export the recovery key to a file, and log out", async () => {
