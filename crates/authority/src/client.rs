@@ -207,6 +207,7 @@ impl AuthorityClient {
         create.preset = Some(create_room::v3::RoomPreset::PrivateChat);
         create.invite = vec![citizen.to_owned()];
         create.initial_state = vec![encryption];
+        create.power_level_content_override = Some(request_room_power_levels()?);
         let room = self.client.create_room(create).await?;
         let room_id = room.room_id().to_owned();
         tracing::info!(%room_id, %citizen, "request room created");
@@ -439,6 +440,39 @@ impl AuthorityClient {
             .cloned()
             .map(Incoming::Answer)
     }
+}
+
+/// The power levels' `events` of a request room: the homeserver's defaults
+/// for a private chat (Synapse's, as of 1.163, for rooms before version 12)
+/// plus one entry that lets the citizen (level 0, `users_default`) publish
+/// their eID attestation ([`crate::trust::ATTESTATION_EVENT`]). Everything
+/// else stays as it was: other state needs `state_default` (50), which the
+/// citizen does not have. A citizen cannot publish an attestation for
+/// someone else: the Matrix authorization rules reject any state event
+/// whose state key starts with `@` and is not its sender's user id, so
+/// the state key `@citizen:…` is writable by that citizen only (and the
+/// authority tool checks the sender again).
+///
+/// `power_level_content_override` replaces top-level keys whole, so the
+/// defaults of `events` must be repeated here.
+fn request_room_power_levels()
+-> Result<matrix_sdk::ruma::serde::Raw<create_room::RoomPowerLevelsContentOverride>> {
+    let content = serde_json::json!({
+        "events": {
+            "m.room.name": 50,
+            "m.room.power_levels": 100,
+            "m.room.history_visibility": 100,
+            "m.room.canonical_alias": 50,
+            "m.room.avatar": 50,
+            "m.room.tombstone": 100,
+            "m.room.server_acl": 100,
+            "m.room.encryption": 100,
+            crate::trust::ATTESTATION_EVENT: 0,
+        }
+    });
+    Ok(matrix_sdk::ruma::serde::Raw::from_json(
+        serde_json::value::to_raw_value(&content).map_err(AuthorityError::Json)?,
+    ))
 }
 
 async fn build_client(homeserver: &str, data: &DataDir) -> Result<Client> {

@@ -11,10 +11,16 @@
 //! UI can ask, an invite from an unverified sender still shows its room as
 //! from an unverified authority. A failed join is retried after the next
 //! sync; nothing is lost.
+//!
+//! After joining, the citizen's eID attestation is published in every
+//! joined request room that does not carry it yet ([`crate::attestation`]);
+//! a room joined now has its state (and so gets the attestation) after the
+//! next sync.
 
 use matrix_sdk::Client;
 
-/// Joins the pending invites to encrypted rooms; returns how many joined.
+/// Joins the pending invites to encrypted rooms, then publishes the eID
+/// attestation where it is missing; returns how many rooms were joined.
 pub(crate) async fn accept_request_invites(client: &Client) -> usize {
     let mut joined = 0;
     for room in client.invited_rooms() {
@@ -34,5 +40,6 @@ pub(crate) async fn accept_request_invites(client: &Client) -> usize {
             }
         }
     }
+    crate::attestation::publish_where_missing(client).await;
     joined
 }

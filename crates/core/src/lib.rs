@@ -11,6 +11,8 @@
 //! # Modules
 //!
 //! - [`account`]: the account's devices and this computer's preferences.
+//! - [`attestation`]: the eID attestation of the citizen's master key,
+//!   published in every request room for the authorities.
 //! - [`keychain`]: secrets (session, store key, recovery key) in the OS
 //!   keychain, never anywhere else.
 //! - [`session`]: [`CitizenClient`]: login, offline restore, logout.
@@ -25,6 +27,7 @@
 //! - [`error`]: the error type, [`CoreError`].
 
 pub mod account;
+pub mod attestation;
 pub mod documents;
 pub mod e2ee;
 pub mod error;
