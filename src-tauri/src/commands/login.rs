@@ -8,7 +8,8 @@
 //! the homeserver hands back. A wrong PIN keeps the started session, so the
 //! citizen can try again without starting over. `eid_unblock_pin` is the
 //! PUK step. The PIN, CAN and PUK are zeroized as soon as the card has
-//! them; they are never logged.
+//! them; they are never logged. After the token login the app has the login
+//! service attest the account's master key (`attest`, not fatal).
 
 use g2c_core::{CitizenClient, CoreError, SecretString};
 use g2c_eid::online::{self, OnlineError};
@@ -18,7 +19,9 @@ use g2c_eid::relay::ClientRelay;
 use g2c_eid::secrets::{Can, Pin, Puk};
 use g2c_eid::transport::TransportError;
 use g2c_login_service::relay::Start;
-use g2c_login_service::sso::{Consent, EidLoginSession, SsoError, SsoLogin, Terms};
+use g2c_login_service::sso::{
+    AttestationTicket, Consent, EidLoginSession, FinishedLogin, SsoError, SsoLogin, Terms,
+};
 use tauri::State;
 use tokio::sync::Mutex;
 use zeroize::Zeroizing;
@@ -27,6 +30,9 @@ use crate::config::LoginConfig;
 use crate::ipc::{AccessRightDto, EidConsentDto, EidErrorDto, ReadersDto, SessionState};
 use crate::readers::Readers;
 use crate::session::Core;
+
+/// How long the login waits for the login service's attestation.
+const ATTESTATION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The login in progress, between `hello` and the token.
 #[derive(Default)]
@@ -109,8 +115,8 @@ pub async fn eid_login_authenticate<R: tauri::Runtime>(
     })
     .await
     .map_err(|_| EidErrorDto::Internal)?;
-    let token = match outcome {
-        Ok(token) => token,
+    let finished = match outcome {
+        Ok(finished) => finished,
         Err(Failure::BeforeRelay(error)) => {
             // PACE failed locally; the service's session is still good.
             *slot = Some(session);
@@ -124,14 +130,64 @@ pub async fn eid_login_authenticate<R: tauri::Runtime>(
     if client_slot.is_some() {
         return Err(EidErrorDto::AlreadyLoggedIn);
     }
-    let token = SecretString::new(token.as_str());
+    let token = SecretString::new(finished.login_token.as_str());
     let client = CitizenClient::login_with_token(core.profile().clone(), &homeserver, &token)
         .await
         .map_err(core_error)?;
+    // Before the sync loop starts, so the first request room the citizen
+    // joins gets the attestation right away.
+    attest(&client, finished.attestation).await;
     crate::session::activate(&app, &client);
     let state = crate::commands::session_of(Some(&client));
     *client_slot = Some(client);
     Ok(state)
+}
+
+/// Has the login service attest the account's cross-signing master key
+/// (set up by the login) and hands the attestation to core, which publishes
+/// it in the request rooms.
+///
+/// Not fatal: the citizen is logged in either way. Without an attestation,
+/// authorities that require one (`g2c-authority … --require-attestation`)
+/// refuse to send notices to this account until a later eID login on a
+/// device that holds the master key attests it; requests, prompts and
+/// answers work as before. The failure is logged (without the ticket, which
+/// never leaves the ticket type).
+async fn attest(client: &CitizenClient, ticket: AttestationTicket) {
+    let master_key = match client.master_key_to_attest().await {
+        Ok(Some(key)) => key,
+        Ok(None) => {
+            tracing::warn!(
+                "this device does not hold the account's master key (recover it first): no eID attestation"
+            );
+            return;
+        }
+        Err(error) => {
+            tracing::warn!(%error, "reading the master key failed: no eID attestation");
+            return;
+        }
+    };
+    let user_id = client.user_id();
+    let attestation = match tokio::time::timeout(
+        ATTESTATION_TIMEOUT,
+        ticket.fetch_attestation(&user_id, &master_key),
+    )
+    .await
+    {
+        Ok(Ok(attestation)) => attestation,
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "the login service issued no eID attestation");
+            return;
+        }
+        Err(_) => {
+            tracing::warn!("the login service did not answer: no eID attestation");
+            return;
+        }
+    };
+    match client.set_eid_attestation(&attestation).await {
+        Ok(rooms) => tracing::info!(rooms, "eID attestation kept and published"),
+        Err(error) => tracing::warn!(%error, "keeping the eID attestation failed"),
+    }
 }
 
 /// Unblocks a blocked PIN with the PUK (the PIN itself stays the same).
@@ -162,7 +218,7 @@ fn authenticate(
     reader: &str,
     pin: &Pin,
     can: Option<&Can>,
-) -> Result<Zeroizing<String>, Failure> {
+) -> Result<FinishedLogin, Failure> {
     let context = ReaderContext::establish().map_err(|e| Failure::BeforeRelay(reader_error(e)))?;
     let mut card = context
         .connect(reader)
@@ -173,7 +229,6 @@ fn authenticate(
     let mut relay = ClientRelay::new(card, pace.outcome.keys);
     runtime
         .block_on(session.finish(start, &mut relay))
-        .map(|finished| finished.login_token)
         .map_err(|e| Failure::InRelay(sso_error(e)))
 }
 
@@ -271,7 +326,9 @@ fn sso_error(error: SsoError) -> EidErrorDto {
         SsoError::Http(_) => EidErrorDto::Network,
         SsoError::Homeserver(_) => EidErrorDto::HomeserverUnavailable,
         SsoError::Certificate(_) => EidErrorDto::ServiceCertificateInvalid,
-        SsoError::Callback(_) | SsoError::Attestation(_) => EidErrorDto::LoginFailed,
+        SsoError::Callback(_) => EidErrorDto::LoginFailed,
+        // Only `attest` asks for attestations, and it never fails the login.
+        SsoError::Attestation(_) => EidErrorDto::Internal,
         SsoError::Relay(g2c_login_service::client::ClientError::Card(_)) => {
             EidErrorDto::CardRemoved
         }
