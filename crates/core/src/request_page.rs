@@ -72,6 +72,14 @@ const PAGE: u16 = 100;
 /// what the local store has (offline, slow server).
 const PAGINATION_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// State events in the G2C namespace that are no part of the timeline: the
+/// authority's certificate (`trust::master_key_signature`) and citizens'
+/// eID attestations (`de.amtsbote.g2c.v1.eid_attestation`).
+const TRUST_STATE_EVENTS: &[&str] = &[
+    crate::trust::master_key_signature::CERTIFICATE_STATE_EVENT,
+    "de.amtsbote.g2c.v1.eid_attestation",
+];
+
 /// The longest text of a "cannot display" fallback, in characters.
 const MAX_FALLBACK_CHARS: usize = 500;
 
@@ -1433,6 +1441,13 @@ fn classify(events: &[MatrixEvent], own: Option<&OwnedUserId>) -> Vec<ReadEvent>
             }
             continue;
         }
+        // The trust layer's state events (the authority's certificate,
+        // citizens' eID attestations) are checked by `trust`, not items of
+        // the case.
+        if minimal.state_key.is_some() && TRUST_STATE_EVENTS.contains(&minimal.event_type.as_str())
+        {
+            continue;
+        }
         if G2cEventType::from_event_type(&minimal.event_type).is_none() {
             if minimal.event_type.starts_with("de.amtsbote.g2c.") {
                 out.push(cannot(CannotDisplayReason::UnsupportedVersion));
@@ -1518,6 +1533,20 @@ mod tests {
         )
     }
 
+    fn state_event(event_type: &str, state_key: &str, content: serde_json::Value) -> MatrixEvent {
+        let json = serde_json::json!({
+            "type": event_type,
+            "state_key": state_key,
+            "event_id": format!("$s{}", event_type.len()),
+            "sender": "@amt:localhost",
+            "origin_server_ts": 1_700_000_000_000u64,
+            "content": content,
+        });
+        MatrixEvent::from_plaintext(
+            matrix_sdk::ruma::serde::Raw::from_json_string(json.to_string()).unwrap(),
+        )
+    }
+
     #[test]
     fn classify_keeps_every_event_that_concerns_the_page() {
         let own = OwnedUserId::try_from("@erika:localhost").unwrap();
@@ -1546,6 +1575,16 @@ mod tests {
                 "m.room.member",
                 "@amt:localhost",
                 serde_json::json!({ "membership": "join" }),
+            ),
+            state_event(
+                "de.amtsbote.g2c.v1.authority_certificate",
+                "",
+                serde_json::json!({ "signatures": {} }),
+            ),
+            state_event(
+                "de.amtsbote.g2c.v1.eid_attestation",
+                "@erika:localhost",
+                serde_json::json!({ "attestation": "x" }),
             ),
         ];
         let read = classify(&events, Some(&own));
