@@ -115,3 +115,247 @@ async fn message_queued_offline_survives_a_restart() {
         }
     ));
 }
+
+// ---------------------------------------------------------------------------
+// A killed process: the client lives in a child process (this test binary,
+// run again for one test with `G2C_KILLED_CHILD` set), which is killed with
+// SIGKILL while its send is queued or in flight. A fresh client restored
+// from the same store and keychain entries delivers it exactly once.
+// ---------------------------------------------------------------------------
+
+/// Set in the child process: which role it plays.
+const CHILD_ROLE: &str = "G2C_KILLED_CHILD";
+/// The child's profile name, data directory, room, text, prompt.
+const CHILD_PROFILE: &str = "G2C_KILLED_CHILD_PROFILE";
+const CHILD_DATA_DIR: &str = "G2C_KILLED_CHILD_DATA_DIR";
+const CHILD_ROOM: &str = "G2C_KILLED_CHILD_ROOM";
+const CHILD_TEXT: &str = "G2C_KILLED_CHILD_TEXT";
+const CHILD_PROMPT: &str = "G2C_KILLED_CHILD_PROMPT";
+/// The prefix of the line with which the child says its send is queued.
+const QUEUED_LINE: &str = "G2C-KILLED-CHILD queued ";
+
+/// What the child does before it is killed.
+enum ChildRole {
+    /// `send_text`, then wait for the (recoverable) failure: the server is
+    /// down.
+    SendTextOffline,
+    /// `answer_inquiry` through the request page; the server is up.
+    AnswerInquiry,
+}
+
+fn child_role() -> Option<ChildRole> {
+    match std::env::var(CHILD_ROLE).ok()?.as_str() {
+        "send-text-offline" => Some(ChildRole::SendTextOffline),
+        "answer-inquiry" => Some(ChildRole::AnswerInquiry),
+        other => panic!("unknown child role {other}"),
+    }
+}
+
+/// The child's part: restore, queue, say so on stdout, wait to be killed.
+async fn run_child(role: ChildRole) -> ! {
+    let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is set"));
+    let profile = g2c_core::Profile::new(var(CHILD_PROFILE), var(CHILD_DATA_DIR));
+    let citizen = CitizenClient::restore(profile)
+        .await
+        .unwrap()
+        .expect("the session to restore in the child");
+    let mut events = citizen.subscribe();
+    let room_id = var(CHILD_ROOM);
+    let text = var(CHILD_TEXT);
+    let transaction_id = match role {
+        ChildRole::SendTextOffline => {
+            let outgoing = citizen.send_text(&room_id, &text).await.unwrap();
+            let txn = outgoing.transaction_id().to_owned();
+            wait_for(&mut events, "the send to fail while offline", |event| {
+                matches!(
+                    event,
+                    CoreEvent::SendStateChanged { transaction_id, state: SendState::Failed { recoverable: true, .. }, .. }
+                        if *transaction_id == txn
+                )
+            })
+            .await;
+            txn
+        }
+        ChildRole::AnswerInquiry => citizen
+            .answer_inquiry(&room_id, &var(CHILD_PROMPT), &text)
+            .await
+            .unwrap()
+            .transaction_id()
+            .to_owned(),
+    };
+    {
+        use std::io::Write as _;
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "\n{QUEUED_LINE}{transaction_id}").unwrap();
+        stdout.flush().unwrap();
+    }
+    // Keeps the client (and its send queue) alive until the SIGKILL.
+    std::future::pending::<()>().await;
+    unreachable!("the parent kills this process")
+}
+
+/// A child process running `test_name` of this binary in `role`.
+struct ChildProcess {
+    process: tokio::process::Child,
+    stdout: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+}
+
+impl ChildProcess {
+    fn spawn(
+        test_name: &str,
+        role: &str,
+        profile: &g2c_core::Profile,
+        vars: &[(&str, &str)],
+    ) -> Self {
+        let mut process = tokio::process::Command::new(std::env::current_exe().unwrap())
+            .args([test_name, "--exact", "--nocapture", "--test-threads=1"])
+            .env(CHILD_ROLE, role)
+            .env(CHILD_PROFILE, profile.name())
+            .env(CHILD_DATA_DIR, profile.data_dir())
+            .envs(vars.iter().copied())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let stdout = process.stdout.take().unwrap();
+        Self {
+            process,
+            stdout: tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stdout)),
+        }
+    }
+
+    /// Waits (bounded) for the child to say its send is queued; the
+    /// transaction id.
+    async fn queued(&mut self) -> String {
+        tokio::time::timeout(common::WAIT, async {
+            loop {
+                let line = self
+                    .stdout
+                    .next_line()
+                    .await
+                    .unwrap()
+                    .expect("the child ended before its send was queued (see its output)");
+                // libtest may have written "test NAME ... " on the line.
+                if let Some((_, transaction_id)) = line.split_once(QUEUED_LINE) {
+                    return transaction_id.trim().to_owned();
+                }
+            }
+        })
+        .await
+        .expect("the child to queue its send")
+    }
+
+    /// SIGKILL, and waits until the process is gone.
+    async fn kill(mut self) {
+        self.process.start_kill().unwrap();
+        let status = self.process.wait().await.unwrap();
+        use std::os::unix::process::ExitStatusExt as _;
+        assert_eq!(status.signal(), Some(9), "killed by SIGKILL: {status:?}");
+    }
+}
+
+/// The events `sender` sent into `room_id` (not state), from a fresh
+/// `/messages` request by `observer`: what the server has, not what a
+/// sync loop happened to see.
+async fn events_sent_by(
+    observer: &matrix_sdk::Client,
+    room_id: &str,
+    sender: &str,
+) -> Vec<matrix_sdk::deserialized_responses::TimelineEvent> {
+    let room = observer
+        .get_room(<&matrix_sdk::ruma::RoomId>::try_from(room_id).unwrap())
+        .expect("the observer is in the room");
+    let mut events = Vec::new();
+    let mut from = None;
+    loop {
+        let mut options = matrix_sdk::room::MessagesOptions::backward().from(from.as_deref());
+        options.limit = matrix_sdk::ruma::UInt::from(100u32);
+        let page = room.messages(options).await.unwrap();
+        let done = page.chunk.is_empty() || page.end.is_none();
+        events.extend(page.chunk);
+        if done {
+            break;
+        }
+        from = page.end;
+    }
+    events
+        .into_iter()
+        .filter(|event| {
+            event
+                .raw()
+                .get_field::<String>("sender")
+                .unwrap()
+                .as_deref()
+                == Some(sender)
+                && event
+                    .raw()
+                    .get_field::<serde_json::Value>("state_key")
+                    .unwrap()
+                    .is_none()
+        })
+        .collect()
+}
+
+/// Killed while its message waits for the server: the restored client sends
+/// it once the server is back, exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn message_queued_in_a_killed_process_is_sent_once_after_restart() {
+    if let Some(role) = child_role() {
+        run_child(role).await;
+    }
+    let mut synapse = Synapse::start().await.unwrap();
+    let pair = pair(&synapse).await;
+    let mut authority_events = pair.authority.client.subscribe();
+    let citizen_profile = pair.citizen.profile.clone();
+    let citizen_id = pair.citizen.user.user_id.clone();
+    // The app that queues the message is another process.
+    drop(pair.citizen.client);
+
+    synapse.stop().unwrap();
+    let body = "Die Unterlagen reiche ich nach.";
+    let mut child = ChildProcess::spawn(
+        "message_queued_in_a_killed_process_is_sent_once_after_restart",
+        "send-text-offline",
+        &citizen_profile,
+        &[(CHILD_ROOM, pair.room_id.as_str()), (CHILD_TEXT, body)],
+    );
+    let txn = child.queued().await;
+    child.kill().await;
+
+    let citizen = CitizenClient::restore(citizen_profile)
+        .await
+        .unwrap()
+        .expect("session to restore");
+    let mut citizen_events = citizen.subscribe();
+    citizen.start_sync(fast_sync());
+    synapse.resume().await.unwrap();
+    wait_for(
+        &mut citizen_events,
+        "the queued message to be sent",
+        |event| {
+            matches!(
+                event,
+                CoreEvent::SendStateChanged { transaction_id, state: SendState::Sent { .. }, .. }
+                    if *transaction_id == txn
+            )
+        },
+    )
+    .await;
+    wait_for_message(&mut authority_events, &pair.room_id, body).await;
+
+    let sent = events_sent_by(pair.authority.client.matrix(), &pair.room_id, &citizen_id).await;
+    assert_eq!(
+        sent.len(),
+        1,
+        "exactly one message from the citizen: {sent:?}"
+    );
+    assert_eq!(
+        sent[0]
+            .raw()
+            .get_field::<serde_json::Value>("content")
+            .unwrap()
+            .and_then(|content| content.get("body").cloned()),
+        Some(serde_json::Value::from(body))
+    );
+}
