@@ -359,3 +359,252 @@ async fn message_queued_in_a_killed_process_is_sent_once_after_restart() {
         Some(serde_json::Value::from(body))
     );
 }
+
+/// A loopback TCP proxy in front of the homeserver that lets the first
+/// request whose bytes contain `needle` through to the server but never
+/// lets the server's answer back: the server has committed the request,
+/// the client does not know. `server_answered` fires when the server's
+/// answer to it arrived (and was dropped).
+struct AnswerSwallowingProxy {
+    url: String,
+    server_answered: tokio::sync::watch::Receiver<bool>,
+    _accept: tokio::task::JoinHandle<()>,
+}
+
+impl AnswerSwallowingProxy {
+    async fn start(upstream_port: u16, needle: &'static [u8]) -> Self {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (answered_tx, server_answered) = tokio::sync::watch::channel(false);
+        let answered_tx = Arc::new(answered_tx);
+        let triggered = Arc::new(AtomicBool::new(false));
+        let accept = tokio::spawn(async move {
+            loop {
+                let Ok((client, _)) = listener.accept().await else {
+                    return;
+                };
+                let Ok(server) = tokio::net::TcpStream::connect(("127.0.0.1", upstream_port)).await
+                else {
+                    continue;
+                };
+                let (mut client_read, mut client_write) = client.into_split();
+                let (mut server_read, mut server_write) = server.into_split();
+                // Whether this connection carries the request whose answer
+                // is swallowed.
+                let swallow = Arc::new(AtomicBool::new(false));
+                let (swallow_up, triggered) = (swallow.clone(), triggered.clone());
+                tokio::spawn(async move {
+                    let mut buffer = [0u8; 16 * 1024];
+                    // The end of the previous read, for a needle split
+                    // across two reads.
+                    let mut window: Vec<u8> = Vec::new();
+                    loop {
+                        let read = match client_read.read(&mut buffer).await {
+                            Ok(0) | Err(_) => break,
+                            Ok(read) => read,
+                        };
+                        window.extend_from_slice(&buffer[..read]);
+                        if window.windows(needle.len()).any(|w| w == needle)
+                            && !triggered.swap(true, Ordering::SeqCst)
+                        {
+                            swallow_up.store(true, Ordering::SeqCst);
+                        }
+                        let keep = window.len().saturating_sub(needle.len());
+                        window.drain(..keep);
+                        if server_write.write_all(&buffer[..read]).await.is_err() {
+                            break;
+                        }
+                    }
+                    let _ = server_write.shutdown().await;
+                });
+                let answered_tx = answered_tx.clone();
+                tokio::spawn(async move {
+                    let mut buffer = [0u8; 16 * 1024];
+                    loop {
+                        let read = match server_read.read(&mut buffer).await {
+                            Ok(0) | Err(_) => break,
+                            Ok(read) => read,
+                        };
+                        if swallow.load(Ordering::SeqCst) {
+                            // HTTP/1.1 without pipelining: everything the
+                            // server says from now on answers that request.
+                            answered_tx.send_replace(true);
+                        } else if client_write.write_all(&buffer[..read]).await.is_err() {
+                            break;
+                        }
+                    }
+                    let _ = client_write.shutdown().await;
+                });
+            }
+        });
+        Self {
+            url,
+            server_answered,
+            _accept: accept,
+        }
+    }
+
+    /// Waits (bounded) until the server has answered the swallowed request.
+    async fn server_answered(&mut self) {
+        tokio::time::timeout(
+            common::WAIT,
+            self.server_answered.wait_for(|answered| *answered),
+        )
+        .await
+        .expect("the server to answer the send")
+        .unwrap();
+    }
+}
+
+/// Killed while its answer (a G2C response through the request page) is in
+/// flight: the server has stored the event, but the process dies before it
+/// learns so. The restored client sends it again with the same transaction
+/// id; the server recognises it and the authority has it exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answer_in_flight_in_a_killed_process_arrives_exactly_once() {
+    use g2c_authority::{AuthorityClient, Incoming};
+    use g2c_core::request_page::{AnswerSendState, PromptStatus, TimelineContent};
+    use g2c_protocol::Language;
+    use g2c_protocol::datetime::Rfc3339;
+    use g2c_protocol::prompt::{InquiryEventContent, Prompt};
+    use g2c_protocol::request::RequestEventContent;
+    use matrix_sdk::ruma::OwnedUserId;
+
+    if let Some(role) = child_role() {
+        run_child(role).await;
+    }
+    let synapse = Synapse::start().await.unwrap();
+    // Only the send's PUT is caught, the key sharing before it passes.
+    let mut proxy = AnswerSwallowingProxy::start(synapse.port(), b"/send/m.room.encrypted/").await;
+    let user = synapse.register_user("citizen").await.unwrap();
+    let (citizen_profile, _citizen_dir) = common::fresh_profile("citizen");
+    let citizen = CitizenClient::login_with_password(
+        citizen_profile.clone(),
+        &proxy.url,
+        &user.user_id,
+        &g2c_core::SecretString::new(user.password.clone()),
+    )
+    .await
+    .unwrap();
+    citizen.start_sync(fast_sync());
+    let authority_dir = tempfile::tempdir().unwrap();
+    let authority_user = synapse.register_user("standesamt").await.unwrap();
+    let authority = AuthorityClient::login(
+        synapse.base_url(),
+        authority_dir.path(),
+        &authority_user.localpart,
+        &authority_user.password,
+    )
+    .await
+    .unwrap();
+    let mut answers = authority.answers();
+    let room = authority
+        .open_request_room(
+            &OwnedUserId::try_from(user.user_id.as_str()).unwrap(),
+            RequestEventContent {
+                service_name: "Geburtsurkunde".into(),
+                authority_name: "Standesamt Mitte".into(),
+                reference_number: "SA-2026-7".into(),
+                submitted_at: Rfc3339::new("2026-11-20T09:30:00+01:00"),
+                description: None,
+            },
+        )
+        .await
+        .unwrap();
+    let room_id = common::request_room(&citizen).await;
+    assert_eq!(room_id, room.as_str());
+    let inquiry_id = authority
+        .send_prompt(
+            &room,
+            Prompt::Inquiry(InquiryEventContent::new(
+                "Wie lautet der Geburtsname der Mutter?",
+                Language::De,
+            )),
+            None,
+        )
+        .await
+        .unwrap()
+        .to_string();
+    let mut citizen_events = citizen.subscribe();
+    common::wait_until(&mut citizen_events, "the open inquiry", async || {
+        citizen
+            .request_detail(&room_id)
+            .await
+            .is_ok_and(|page| page.open_prompts == 1)
+    })
+    .await;
+    // The app that answers is another process.
+    drop(citizen_events);
+    drop(citizen);
+
+    let text = "Mustermann";
+    let mut child = ChildProcess::spawn(
+        "answer_in_flight_in_a_killed_process_arrives_exactly_once",
+        "answer-inquiry",
+        &citizen_profile,
+        &[
+            (CHILD_ROOM, room_id.as_str()),
+            (CHILD_TEXT, text),
+            (CHILD_PROMPT, inquiry_id.as_str()),
+        ],
+    );
+    let txn = child.queued().await;
+    proxy.server_answered().await;
+    child.kill().await;
+
+    let citizen = CitizenClient::restore(citizen_profile)
+        .await
+        .unwrap()
+        .expect("session to restore");
+    let mut citizen_events = citizen.subscribe();
+    citizen.start_sync(fast_sync());
+    common::wait_until(
+        &mut citizen_events,
+        "the answer shown as sent",
+        async || {
+            citizen.request_detail(&room_id).await.is_ok_and(|page| {
+                page.timeline.iter().any(|item| match &item.content {
+                    TimelineContent::Prompt(prompt) => {
+                        prompt.state == PromptStatus::Answered
+                            && prompt
+                                .answer
+                                .as_ref()
+                                .is_some_and(|a| a.send_state == AnswerSendState::Sent)
+                    }
+                    _ => false,
+                })
+            })
+        },
+    )
+    .await;
+    let (echoes, _) = citizen
+        .matrix()
+        .get_room(<&matrix_sdk::ruma::RoomId>::try_from(room_id.as_str()).unwrap())
+        .unwrap()
+        .send_queue()
+        .subscribe()
+        .await
+        .unwrap();
+    assert!(echoes.is_empty(), "nothing left in the send queue: {txn}");
+
+    let incoming = tokio::time::timeout(common::WAIT, answers.next())
+        .await
+        .expect("the authority to get the answer")
+        .expect("answer stream");
+    assert!(
+        matches!(&incoming, Incoming::Answer(answer) if answer.prompt_event_id.as_str() == inquiry_id),
+        "{incoming:?}"
+    );
+    let sent = events_sent_by(authority.matrix(), &room_id, &user.user_id).await;
+    assert_eq!(
+        sent.len(),
+        1,
+        "exactly one event from the citizen: {sent:?}"
+    );
+}
