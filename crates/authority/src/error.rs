@@ -92,6 +92,10 @@ pub enum AuthorityError {
     /// Signing or publishing the authority's certificate failed.
     #[error("certificate: {0}")]
     Certificate(Box<crate::certificate::CertificateError>),
+    /// A notice was refused because the citizen is not attested by eID
+    /// (or sending it failed after the check).
+    #[error("not sent: {0}")]
+    NotAttested(Box<crate::trust::AttestationRefusal>),
 }
 
 impl AuthorityError {
@@ -124,6 +128,7 @@ boxed_from! {
     ParseError => Parse,
     ValidationError => Invalid,
     crate::certificate::CertificateError => Certificate,
+    crate::trust::AttestationRefusal => NotAttested,
 }
 
 /// Result alias.

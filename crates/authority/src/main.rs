@@ -149,6 +149,14 @@ enum Command {
         /// The certificate's private key, PKCS#8 PEM.
         #[arg(long, requires = "certificate")]
         certificate_key: Option<PathBuf>,
+        /// Send notices only to citizens with a valid eID attestation of
+        /// this login service (issuer URL); an unattested citizen ends the
+        /// run unsent. Needs --attestation-jwks.
+        #[arg(long, requires = "attestation_jwks")]
+        require_attestation: Option<String>,
+        /// The login service's JWKS (JSON file), for --require-attestation.
+        #[arg(long, requires = "require_attestation")]
+        attestation_jwks: Option<PathBuf>,
     },
 }
 
@@ -222,11 +230,9 @@ async fn main() -> Result<()> {
                 .collect::<Result<Vec<_>>>()?;
             let event_id = match (require_attestation, attestation_jwks) {
                 (Some(issuer), Some(jwks)) => {
-                    let jwks = std::fs::read_to_string(&jwks)
-                        .with_context(|| format!("reading {}", jwks.display()))?;
-                    let verifier = g2c_authority::trust::AttestationVerifier::new(&issuer, &jwks)?;
+                    let verifier = attestation_verifier(&issuer, &jwks)?;
                     client
-                        .send_notice_to_attested(&room_id(&room)?, notice, &files, &verifier)
+                        .send_notice_to_attested(&room_id(&room)?, notice, &files, None, &verifier)
                         .await?
                 }
                 _ => {
@@ -272,6 +278,8 @@ async fn main() -> Result<()> {
             timeout_secs,
             certificate,
             certificate_key,
+            require_attestation,
+            attestation_jwks,
         } => {
             let scenario = Scenario::from_path(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
@@ -290,6 +298,12 @@ async fn main() -> Result<()> {
                 room: room.as_deref().map(room_id).transpose()?,
                 answer_timeout: timeout_secs.map(Duration::from_secs),
                 certificate,
+                require_attestation: match (require_attestation, attestation_jwks) {
+                    (Some(issuer), Some(jwks)) => {
+                        Some(std::sync::Arc::new(attestation_verifier(&issuer, &jwks)?))
+                    }
+                    _ => None,
+                },
             };
             let outcome = run_scenario(&client, &scenario, options, print_line).await?;
             tracing::info!(
@@ -324,6 +338,19 @@ fn read_password() -> Result<Zeroizing<String>> {
         bail!("no password: set G2C_AUTHORITY_PASSWORD or pipe it on stdin");
     }
     Ok(password)
+}
+
+/// The verifier of the login service `issuer`'s attestations, with its
+/// JWKS from the file `jwks`.
+fn attestation_verifier(
+    issuer: &str,
+    jwks: &Path,
+) -> Result<g2c_authority::trust::AttestationVerifier> {
+    let jwks =
+        std::fs::read_to_string(jwks).with_context(|| format!("reading {}", jwks.display()))?;
+    Ok(g2c_authority::trust::AttestationVerifier::new(
+        issuer, &jwks,
+    )?)
 }
 
 /// The certificate chain (PEM) and its PKCS#8 key (read into zeroizing

@@ -57,6 +57,7 @@ use crate::client::{AuthorityClient, DocumentsConfirmation};
 use crate::error::{AuthorityError, Result};
 use crate::media::Attachment;
 use crate::prompt_spec::{prompt_from_json, prompt_type};
+use crate::trust::AttestationVerifier;
 
 /// Largest attachment a scenario may load.
 pub const MAX_ATTACHMENT_BYTES: u64 = 50 * 1024 * 1024;
@@ -314,6 +315,11 @@ pub struct RunOptions {
     /// the account's master key) before the first step, so the citizen's
     /// app verifies the authority.
     pub certificate: Option<Arc<MasterKeyCertificate>>,
+    /// When set, notices go only to citizens attested by this login
+    /// service's eID attestation (`send_notice_to_attested`); an
+    /// unattested citizen ends the run with [`AuthorityError::NotAttested`]
+    /// and the notice is not sent.
+    pub require_attestation: Option<Arc<AttestationVerifier>>,
 }
 
 /// What a run produced.
@@ -402,9 +408,18 @@ pub async fn run_scenario(
                     .iter()
                     .map(|spec| scenario.load_attachment(spec))
                     .collect::<Result<Vec<_>>>()?;
-                let event_id = client
-                    .send_notice(&room_id, notice, &files, Some(id))
-                    .await?;
+                let event_id = match &options.require_attestation {
+                    Some(verifier) => {
+                        client
+                            .send_notice_to_attested(&room_id, notice, &files, Some(id), verifier)
+                            .await?
+                    }
+                    None => {
+                        client
+                            .send_notice(&room_id, notice, &files, Some(id))
+                            .await?
+                    }
+                };
                 outcome.prompts.insert(id.clone(), event_id);
             }
             Step::WaitForAnswer {

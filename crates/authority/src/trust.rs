@@ -201,12 +201,15 @@ impl AuthorityClient {
     }
 
     /// Sends `notice` only if every other member of the room (the citizen)
-    /// is attested; otherwise refuses with the first refusal.
+    /// is attested; otherwise refuses with the first refusal and sends
+    /// nothing. `label` names the notice in the answers (a scenario's step
+    /// id).
     pub async fn send_notice_to_attested(
         &self,
         room_id: &RoomId,
         notice: NoticeEventContent,
         attachments: &[Attachment],
+        label: Option<&str>,
         verifier: &AttestationVerifier,
     ) -> Result<OwnedEventId, AttestationRefusal> {
         let room = self
@@ -223,7 +226,7 @@ impl AuthorityClient {
                 .await?;
             tracing::info!(citizen = %claims.sub, "citizen attested by eID");
         }
-        self.send_notice(room_id, notice, attachments, None)
+        self.send_notice(room_id, notice, attachments, label)
             .await
             .map_err(|e| AttestationRefusal::Send(Box::new(e)))
     }

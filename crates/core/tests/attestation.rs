@@ -193,7 +193,7 @@ async fn notices_go_only_to_citizens_attested_by_the_login_service() {
 
     // No attestation: refused.
     let refused = authority
-        .send_notice_to_attested(&room_id, notice(), &[], &verifier)
+        .send_notice_to_attested(&room_id, notice(), &[], None, &verifier)
         .await
         .unwrap_err();
     assert!(
@@ -234,7 +234,7 @@ async fn notices_go_only_to_citizens_attested_by_the_login_service() {
     );
     authority_sees(&authority, &room_id, &citizen_id, &forged).await;
     let refused = authority
-        .send_notice_to_attested(&room_id, notice(), &[], &verifier)
+        .send_notice_to_attested(&room_id, notice(), &[], None, &verifier)
         .await
         .unwrap_err();
     assert!(
@@ -249,7 +249,7 @@ async fn notices_go_only_to_citizens_attested_by_the_login_service() {
     citizen.client.set_eid_attestation(&other).await.unwrap();
     authority_sees(&authority, &room_id, &citizen_id, &other).await;
     let refused = authority
-        .send_notice_to_attested(&room_id, notice(), &[], &verifier)
+        .send_notice_to_attested(&room_id, notice(), &[], None, &verifier)
         .await
         .unwrap_err();
     assert!(
@@ -267,7 +267,7 @@ async fn notices_go_only_to_citizens_attested_by_the_login_service() {
     );
     authority_sees(&authority, &room_id, &citizen_id, &genuine).await;
     authority
-        .send_notice_to_attested(&room_id, notice(), &[], &verifier)
+        .send_notice_to_attested(&room_id, notice(), &[], None, &verifier)
         .await
         .unwrap();
     assert_eq!(notices_sent(&authority, &room_id).await, 1);
@@ -281,7 +281,7 @@ async fn notices_go_only_to_citizens_attested_by_the_login_service() {
     joined(&citizen.client, &second).await;
     authority_sees(&authority, &second, &citizen_id, &genuine).await;
     authority
-        .send_notice_to_attested(&second, notice(), &[], &verifier)
+        .send_notice_to_attested(&second, notice(), &[], None, &verifier)
         .await
         .unwrap();
 }

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use g2c_authority::trust::AttestationVerifier;
 use g2c_login_service::clock::SystemClock;
 use g2c_login_service::config::{ClientConfig, Config};
 use g2c_login_service::eac::EacAuthenticator;
@@ -34,6 +35,8 @@ pub struct EidService {
     provider: Arc<Provider>,
     client_secret: Zeroizing<String>,
     ca_file: PathBuf,
+    /// The login service's JWKS, for verifiers of its eID attestations.
+    jwks_file: PathBuf,
     card: VirtualCard,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -86,10 +89,14 @@ impl EidService {
             "eID login service is up"
         );
 
+        let jwks_file = dir.join("login-service-jwks.json");
+        std::fs::write(&jwks_file, provider.jwks().to_string())
+            .context("writing the login service's JWKS")?;
         Ok(Self {
             provider,
             client_secret: random_secret()?,
             ca_file,
+            jwks_file,
             card,
             stop: Some(stop),
         })
@@ -141,7 +148,18 @@ sso:
             reader: self.card.reader_name().to_owned(),
             pin: VIRTUAL_CARD_PIN.to_owned(),
             ca_file: self.ca_file.display().to_string(),
+            attestation_issuer: self.provider.issuer().to_owned(),
+            attestation_jwks_file: self.jwks_file.display().to_string(),
         }
+    }
+
+    /// A verifier of the login service's eID attestations (for the
+    /// authority: notices only to attested citizens).
+    pub fn attestation_verifier(&self) -> anyhow::Result<AttestationVerifier> {
+        Ok(AttestationVerifier::new(
+            self.provider.issuer(),
+            &self.provider.jwks().to_string(),
+        )?)
     }
 }
 

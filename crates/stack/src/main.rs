@@ -16,7 +16,9 @@
 //!  "authority":{"user_id":"@fischereiamt-…:localhost","user":"fischereiamt-…","password":"…"},
 //!  "citizen":{"user_id":"@citizen-…:localhost","user":"citizen-…","password":"…"},
 //!  "eid":{"identity_provider":"oidc-amtsbote-eid","reader":"Virtual PCD 00 00",
-//!         "pin":"111111","ca_file":"/tmp/…/test-ca.pem"},
+//!         "pin":"111111","ca_file":"/tmp/…/test-ca.pem",
+//!         "attestation_issuer":"https://127.0.0.1:PORT",
+//!         "attestation_jwks_file":"/tmp/…/login-service-jwks.json"},
 //!  "trust":{"roots_file":"/tmp/…/roots.pem","authority_chain":"/tmp/…/authority-chain.pem",
 //!           "authority_key":"/tmp/…/authority-key.pem","authority_name":"Fischereiamt Berlin"}}
 //! ```
@@ -26,7 +28,11 @@
 //! (`AMTSBOTE_TRUST_ROOTS`), and the authority publishes `authority_chain`
 //! with `authority_key` in its request rooms (`g2c-authority run-scenario
 //! --certificate … --certificate-key …`, which `--scenario` does too), so
-//! the app shows it verified as `authority_name`. With `--eid --scenario FILE` the
+//! the app shows it verified as `authority_name`. The authority sends
+//! notices only to citizens with the login service's eID attestation
+//! (`g2c-authority run-scenario --require-attestation <attestation_issuer>
+//! --attestation-jwks <attestation_jwks_file>`, which `--scenario` does
+//! too). With `--eid --scenario FILE` the
 //! authority plays that scenario (e.g. `scenarios/fishing-permit.toml`)
 //! for the card's citizen as soon as they have logged in ([`scenario`]),
 //! and every answer it receives follows as a JSON line. The eID parts need root (pcscd) and the
@@ -119,11 +125,19 @@ async fn main() -> anyhow::Result<()> {
     .print()?;
 
     if let Some(file) = scenario_file {
+        let attestation = eid
+            .as_ref()
+            .context("--scenario needs --eid")?
+            .attestation_verifier()
+            .context("the login service's attestation verifier")?;
         let player = scenario::play(
             synapse.base_url().to_owned(),
             authority.clone(),
             citizen.clone(),
-            scenario::citizen_user_id(synapse.server_name()),
+            scenario::EidCitizen {
+                user_id: scenario::citizen_user_id(synapse.server_name()),
+                attestation,
+            },
             file,
             dir.path().join("authority"),
             pki_files.clone(),

@@ -64,6 +64,12 @@ pub struct Eid {
     /// The PEM file of the CA that issued the login service's TLS
     /// certificate (clients set `SSL_CERT_FILE` to it).
     pub ca_file: String,
+    /// The login service's issuer URL: the issuer of citizens' eID
+    /// attestations (`g2c-authority … --require-attestation`).
+    pub attestation_issuer: String,
+    /// The login service's JWKS as a JSON file, to verify attestations
+    /// with (`--attestation-jwks`).
+    pub attestation_jwks_file: String,
 }
 
 /// A password account on the stack's homeserver.

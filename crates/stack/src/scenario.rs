@@ -8,7 +8,9 @@
 //! that user has a device with uploaded keys (the app's first login), so
 //! the authority's encrypted prompts are shared with it, then plays the
 //! scenario with the authority library, publishing the authority's test
-//! certificate in the room first. Each answer the authority receives
+//! certificate in the room first; its notices go out only once the
+//! citizen's app has published the login service's eID attestation of the
+//! citizen's master key. Each answer the authority receives
 //! is printed as a JSON line (`{"event":"authority", …}`).
 
 use std::io::Write as _;
@@ -18,6 +20,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use g2c_authority::certificate::MasterKeyCertificate;
 use g2c_authority::scenario::{RunOptions, Scenario, run_scenario};
+use g2c_authority::trust::AttestationVerifier;
 use g2c_authority::{AuthorityClient, Incoming};
 use g2c_login_service::authenticator::SectorPseudonym;
 use g2c_testkit::{AuthorityPkiFiles, RegisteredUser, VIRTUAL_CARD_RI_PSEUDONYM};
@@ -34,16 +37,30 @@ pub fn citizen_user_id(server_name: &str) -> String {
     )
 }
 
+/// The virtual card's citizen, as the authority sees them.
+pub struct EidCitizen {
+    /// Their Matrix id ([`citizen_user_id`]).
+    pub user_id: String,
+    /// The login service's attestations: the scenario's notices go to the
+    /// citizen only once their app has published a valid one (the demo
+    /// runs the whole chain: card, login service, app, room, authority).
+    pub attestation: AttestationVerifier,
+}
+
 /// Waits for the citizen's first device, then plays `file` as `authority`.
 pub async fn play(
     homeserver: String,
     authority: RegisteredUser,
     observer: RegisteredUser,
-    citizen: String,
+    citizen: EidCitizen,
     file: PathBuf,
     data_dir: PathBuf,
     pki: AuthorityPkiFiles,
 ) -> anyhow::Result<()> {
+    let EidCitizen {
+        user_id: citizen,
+        attestation,
+    } = citizen;
     let scenario = Scenario::from_path(&file)
         .with_context(|| format!("reading the scenario {}", file.display()))?;
     let chain = std::fs::read_to_string(&pki.authority_chain)?;
@@ -71,6 +88,7 @@ pub async fn play(
         room: None,
         answer_timeout: Some(Duration::from_secs(24 * 60 * 60)),
         certificate: Some(std::sync::Arc::new(certificate)),
+        require_attestation: Some(std::sync::Arc::new(attestation)),
     };
     let outcome = run_scenario(&client, &scenario, options, print_incoming).await?;
     tracing::info!(room = ?outcome.room_id, answers = outcome.answers.len(), "scenario finished");
