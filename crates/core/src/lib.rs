@@ -17,6 +17,7 @@
 //!   keychain, never anywhere else.
 //! - [`session`]: [`CitizenClient`]: login, offline restore, logout.
 //! - [`e2ee`]: cross-signing, key backup and recovery by default.
+//! - `room_events`: a room's events from the event cache (store first).
 //! - [`rooms`]: encrypted request rooms; refusing unencrypted ones.
 //! - [`sync`]: the sync loop, reconnects and the connection state.
 //! - [`send`]: sending through the persistent send queue.
@@ -36,6 +37,7 @@ mod invites;
 pub mod keychain;
 pub mod request_page;
 pub mod requests;
+mod room_events;
 pub mod rooms;
 pub mod send;
 pub mod session;

@@ -27,7 +27,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use g2c_protocol::event::{
     APPOINTMENT_SELECTION, CHOICE_SELECTION, DOCUMENTS_SUBMISSION, INQUIRY_ANSWER,
@@ -63,14 +62,7 @@ use crate::session::CitizenClient;
 pub use g2c_protocol::request::Status as RequestStatus;
 
 /// The most timeline events kept in view per request.
-pub const MAX_EVENTS: usize = 1000;
-
-/// Events per back-pagination step.
-const PAGE: u16 = 100;
-
-/// How long one back-pagination may take before the page is shown with
-/// what the local store has (offline, slow server).
-const PAGINATION_TIMEOUT: Duration = Duration::from_secs(5);
+pub use crate::room_events::MAX_EVENTS;
 
 /// State events in the G2C namespace that are no part of the timeline: the
 /// authority's certificate (`trust::master_key_signature`) and citizens'
@@ -724,7 +716,7 @@ impl CitizenClient {
             Some(G2cEvent::Status(content)) => Some(content.status),
             _ => None,
         };
-        let (events, complete) = self.read_events(&room).await?;
+        let (events, complete) = crate::room_events::read(self.matrix(), &room).await?;
         let own = self.matrix().user_id().map(ToOwned::to_owned);
         let read = classify(&events, own.as_ref());
         let g2c: Vec<TimelineEvent> = read
@@ -774,40 +766,6 @@ impl CitizenClient {
             queue_enabled,
             complete,
         })
-    }
-
-    /// The room's events from the event cache, oldest first, back-paginated
-    /// (store first, then the server) to the room's start or
-    /// [`MAX_EVENTS`]. Offline, what the store has.
-    async fn read_events(&self, room: &Room) -> Result<(Vec<MatrixEvent>, bool), CoreError> {
-        self.matrix().event_cache().subscribe()?;
-        let (cache, _drop_handles) = room.event_cache().await?;
-        let pagination = cache.pagination();
-        let mut complete = false;
-        loop {
-            if cache.events().await?.len() >= MAX_EVENTS {
-                break;
-            }
-            match tokio::time::timeout(PAGINATION_TIMEOUT, pagination.run_backwards_once(PAGE))
-                .await
-            {
-                Ok(Ok(outcome)) if outcome.reached_start => {
-                    complete = true;
-                    break;
-                }
-                Ok(Ok(outcome)) if outcome.events.is_empty() => break,
-                Ok(Ok(_)) => {}
-                Ok(Err(error)) => {
-                    tracing::debug!(room_id = %room.room_id(), %error, "back-pagination failed; showing what is stored");
-                    break;
-                }
-                Err(_) => {
-                    tracing::debug!(room_id = %room.room_id(), "back-pagination timed out; showing what is stored");
-                    break;
-                }
-            }
-        }
-        Ok((cache.events().await?, complete))
     }
 }
 

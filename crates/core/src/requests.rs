@@ -6,36 +6,41 @@
 //! [`RequestStateMachine`]: metadata, the current status and the prompts
 //! that wait for the citizen.
 //!
-//! The events are read with `/messages` (newest first, decrypted by
-//! matrix-sdk), at most [`MAX_EVENTS`] per room, then applied oldest first.
-//! If the window does not reach back to the room's start, the metadata and
-//! status fall back to the room's current state. An event from the citizen's
+//! The events come from matrix-sdk's event cache ([`crate::room_events`]:
+//! the local store first, the homeserver only for what it lacks), at most
+//! [`MAX_EVENTS`] per room, applied oldest first; rooms are read
+//! [`CONCURRENT_ROOMS`] at a time. If the events do not reach back to the
+//! room's start, the metadata and status fall back to the room's current
+//! state. An event from the citizen's
 //! own user counts as the citizen's, every other sender as the authority's
 //! (checking the authority's verified identity is left to the trust module).
 //!
 //! No UI types here: the shell maps [`RequestSummary`] to its own DTOs.
 
+use futures_util::stream::{self, StreamExt as _};
 use g2c_protocol::event::{REQUEST, STATUS};
 use g2c_protocol::request::RequestEventContent;
 use g2c_protocol::state_machine::{RequestStateMachine, Role, TimelineEvent};
 use g2c_protocol::{G2cEvent, G2cEventType, parse_event};
-use matrix_sdk::Room;
 use matrix_sdk::deserialized_responses::RawAnySyncOrStrippedState;
-use matrix_sdk::room::MessagesOptions;
-use matrix_sdk::ruma::events::StateEventType;
-use matrix_sdk::ruma::{MilliSecondsSinceUnixEpoch, OwnedEventId, OwnedUserId, UInt};
+use matrix_sdk::ruma::events::{AnySyncTimelineEvent, StateEventType};
+use matrix_sdk::ruma::serde::Raw;
+use matrix_sdk::ruma::{MilliSecondsSinceUnixEpoch, OwnedEventId, OwnedUserId};
+use matrix_sdk::{Client, Room};
 use serde::Deserialize;
 
 use crate::error::CoreError;
+use crate::room_events;
 use crate::session::CitizenClient;
 
 pub use g2c_protocol::request::Status as RequestStatus;
 
-/// The most timeline events read per room for its summary.
-pub const MAX_EVENTS: usize = 500;
+pub use crate::room_events::MAX_EVENTS;
 
-/// Events per `/messages` page.
-const PAGE: u32 = 100;
+/// How many rooms are read at once. From the store this hardly matters;
+/// on a first login (every room paginated from the homeserver) it bounds
+/// the parallel requests.
+pub const CONCURRENT_ROOMS: usize = 8;
 
 /// One request as the overview shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,23 +72,12 @@ impl CitizenClient {
     /// history cannot be read is summarised from its state alone.
     pub async fn requests(&self) -> Result<Vec<RequestSummary>, CoreError> {
         let own = self.matrix().user_id().map(ToOwned::to_owned);
-        let mut summaries = Vec::new();
-        for room in self.matrix().joined_rooms() {
-            if !room.encryption_state().is_encrypted() {
-                continue;
-            }
-            let Some(metadata) = state_content::<RequestEventContent>(&room, REQUEST).await else {
-                continue;
-            };
-            let events = match recent_g2c_events(&room, own.as_ref()).await {
-                Ok(events) => events,
-                Err(error) => {
-                    tracing::warn!(room_id = %room.room_id(), %error, "could not read the request's history");
-                    Vec::new()
-                }
-            };
-            summaries.push(summarise(&room, metadata, &events).await);
-        }
+        let mut summaries: Vec<RequestSummary> = stream::iter(self.matrix().joined_rooms())
+            .map(|room| summary_of(self.matrix(), room, own.as_ref()))
+            .buffer_unordered(CONCURRENT_ROOMS)
+            .filter_map(std::future::ready)
+            .collect()
+            .await;
         sort(&mut summaries);
         Ok(summaries)
     }
@@ -199,53 +193,63 @@ struct MinimalEvent {
     content: serde_json::Value,
 }
 
-/// The room's last G2C events (at most [`MAX_EVENTS`] timeline events
-/// read), oldest first.
+/// The summary of `room`, `None` if it is not an encrypted request room.
+async fn summary_of(
+    client: &Client,
+    room: Room,
+    own: Option<&OwnedUserId>,
+) -> Option<RequestSummary> {
+    if !room.encryption_state().is_encrypted() {
+        return None;
+    }
+    let metadata = state_content::<RequestEventContent>(&room, REQUEST).await?;
+    let events = match recent_g2c_events(client, &room, own).await {
+        Ok(events) => events,
+        Err(error) => {
+            tracing::warn!(room_id = %room.room_id(), %error, "could not read the request's history");
+            Vec::new()
+        }
+    };
+    Some(summarise(&room, metadata, &events).await)
+}
+
+/// The room's G2C events (of at most [`MAX_EVENTS`] timeline events read),
+/// oldest first.
 async fn recent_g2c_events(
+    client: &Client,
     room: &Room,
     own: Option<&OwnedUserId>,
 ) -> Result<Vec<TimelineEvent>, CoreError> {
-    let mut newest_first = Vec::new();
-    let mut read = 0usize;
-    let mut from: Option<String> = None;
-    loop {
-        let mut options = MessagesOptions::backward().from(from.as_deref());
-        options.limit = UInt::from(PAGE);
-        let page = room.messages(options).await?;
-        read += page.chunk.len();
-        for event in &page.chunk {
-            let Ok(minimal) = event.raw().deserialize_as_unchecked::<MinimalEvent>() else {
-                continue;
-            };
-            if G2cEventType::from_event_type(&minimal.event_type).is_none() {
-                continue;
-            }
-            let content = match parse_event(&minimal.event_type, &minimal.content.to_string()) {
-                Ok(content) => content,
-                Err(error) => {
-                    tracing::debug!(event_id = %minimal.event_id, %error, "G2C event not understood");
-                    continue;
-                }
-            };
-            let sender = if own == Some(&minimal.sender) {
-                Role::Citizen
-            } else {
-                Role::Authority
-            };
-            newest_first.push(TimelineEvent {
-                event_id: minimal.event_id,
-                sender,
-                origin_server_ts: minimal.origin_server_ts,
-                content,
-            });
+    let (events, _reached_start) = room_events::read(client, room).await?;
+    Ok(events
+        .iter()
+        .filter_map(|event| g2c_event(event.raw(), own))
+        .collect())
+}
+
+/// A timeline event as the state machine's G2C event, if it is one and
+/// understood.
+fn g2c_event(raw: &Raw<AnySyncTimelineEvent>, own: Option<&OwnedUserId>) -> Option<TimelineEvent> {
+    let minimal = raw.deserialize_as_unchecked::<MinimalEvent>().ok()?;
+    G2cEventType::from_event_type(&minimal.event_type)?;
+    let content = match parse_event(&minimal.event_type, &minimal.content.to_string()) {
+        Ok(content) => content,
+        Err(error) => {
+            tracing::debug!(event_id = %minimal.event_id, %error, "G2C event not understood");
+            return None;
         }
-        match page.end {
-            Some(end) if !page.chunk.is_empty() && read < MAX_EVENTS => from = Some(end),
-            _ => break,
-        }
-    }
-    newest_first.reverse();
-    Ok(newest_first)
+    };
+    let sender = if own == Some(&minimal.sender) {
+        Role::Citizen
+    } else {
+        Role::Authority
+    };
+    Some(TimelineEvent {
+        event_id: minimal.event_id,
+        sender,
+        origin_server_ts: minimal.origin_server_ts,
+        content,
+    })
 }
 
 #[cfg(test)]

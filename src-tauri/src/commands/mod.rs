@@ -47,7 +47,7 @@ pub async fn list_requests(
     let requests = client.requests().await.map_err(command_error)?;
     let mut summaries = Vec::with_capacity(requests.len());
     for summary in requests {
-        let trust = trust::authority_trust(client, &roots, &summary.room_id).await;
+        let trust = trust::stored_authority_trust(client, &roots, &summary.room_id).await;
         summaries.push(summary_dto(summary, trust));
     }
     Ok(summaries)

@@ -8,7 +8,8 @@ use g2c_core::trust::{AuthorityTrust, UntrustedReason};
 use crate::config::TrustRoots;
 use crate::ipc::{AuthorityTrustDto, UntrustedReasonDto};
 
-/// Checks the authority of `room_id` (a keys query when online).
+/// Checks the authority of `room_id` (a keys query when online): for the
+/// request page.
 pub(crate) async fn authority_trust(
     client: &CitizenClient,
     roots: &TrustRoots,
@@ -17,6 +18,23 @@ pub(crate) async fn authority_trust(
     let verdict = client.authority_trust(room_id).await.map_err(|error| {
         tracing::warn!(%error, %room_id, "could not check the authority");
     });
+    trust_dto(roots, verdict)
+}
+
+/// Checks the authority of `room_id` with its identity as stored (kept
+/// current by sync): for the overview, which would otherwise cost one keys
+/// query per request.
+pub(crate) async fn stored_authority_trust(
+    client: &CitizenClient,
+    roots: &TrustRoots,
+    room_id: &str,
+) -> AuthorityTrustDto {
+    let verdict = client
+        .stored_authority_trust(room_id)
+        .await
+        .map_err(|error| {
+            tracing::warn!(%error, %room_id, "could not check the authority");
+        });
     trust_dto(roots, verdict)
 }
 

@@ -2,6 +2,7 @@
 export const de = {
   "app.name": "Amtsbote",
   "app.tagline": "Ihre Anliegen bei Behörden – sicher und digital",
+  "app.starting": "Ihre Anmeldung wird geöffnet …",
   "skip.main": "Zum Inhalt springen",
   "language.switch": "English",
   "language.switch.label": "Sprache wechseln zu Englisch",

@@ -5,6 +5,7 @@ import type { MessageKey } from "./de.ts";
 export const en: Record<MessageKey, string> = {
   "app.name": "Amtsbote",
   "app.tagline": "Your matters with public authorities – secure and digital",
+  "app.starting": "Opening your session …",
   "skip.main": "Skip to content",
   "language.switch": "Deutsch",
   "language.switch.label": "Switch language to German",

@@ -140,10 +140,31 @@ impl CitizenClient {
     /// [`CitizenClient::set_trust_anchors`]).
     ///
     /// Asks the homeserver for the authority's current keys when it can and
-    /// falls back to the local store offline. A verified authority is marked
+    /// falls back to the local store offline: for the request page, where a
+    /// replaced identity must show at once. A verified authority is marked
     /// verified in the crypto store (room keys then stop at a replaced
     /// identity; see the module docs).
     pub async fn authority_trust(&self, room_id: &str) -> Result<AuthorityTrust, CoreError> {
+        self.evaluate_authority(room_id, KeysSource::Homeserver)
+            .await
+    }
+
+    /// [`CitizenClient::authority_trust`] with the authority's identity as
+    /// the local store has it, for lists: matrix-sdk tracks the keys of
+    /// everyone in an encrypted room with us and re-queries them in the sync
+    /// loop when the server says they changed, so the store is as current as
+    /// the last sync, and an overview of a hundred requests does not cost a
+    /// hundred keys queries. Only an authority never seen before is asked
+    /// for.
+    pub async fn stored_authority_trust(&self, room_id: &str) -> Result<AuthorityTrust, CoreError> {
+        self.evaluate_authority(room_id, KeysSource::Store).await
+    }
+
+    async fn evaluate_authority(
+        &self,
+        room_id: &str,
+        keys: KeysSource,
+    ) -> Result<AuthorityTrust, CoreError> {
         let room_id = parse_id::<matrix_sdk::ruma::OwnedRoomId>(room_id)?;
         let room = self
             .client
@@ -155,15 +176,30 @@ impl CitizenClient {
             return Ok(AuthorityTrust::unverified(UntrustedReason::NotARequestRoom));
         };
         let encryption = self.client.encryption();
-        let identity = match encryption.request_user_identity(&claim.user_id).await {
-            Ok(identity) => identity,
-            Err(error) => {
-                tracing::info!(%error, "keys query failed; using the stored identity");
-                encryption
-                    .get_user_identity(&claim.user_id)
+        let stored = || async {
+            encryption
+                .get_user_identity(&claim.user_id)
+                .await
+                .map_err(|e| CoreError::from(matrix_sdk::Error::from(e)))
+        };
+        let identity = match keys {
+            KeysSource::Store => match stored().await? {
+                Some(identity) => Some(identity),
+                None => encryption
+                    .request_user_identity(&claim.user_id)
                     .await
-                    .map_err(|e| CoreError::from(matrix_sdk::Error::from(e)))?
-            }
+                    .unwrap_or_else(|error| {
+                        tracing::info!(%error, "keys query failed; the authority's identity is unknown");
+                        None
+                    }),
+            },
+            KeysSource::Homeserver => match encryption.request_user_identity(&claim.user_id).await {
+                Ok(identity) => identity,
+                Err(error) => {
+                    tracing::info!(%error, "keys query failed; using the stored identity");
+                    stored().await?
+                }
+            },
         };
         let Some(identity) = identity else {
             return Ok(AuthorityTrust::unverified(UntrustedReason::NoIdentity));
@@ -192,6 +228,15 @@ impl CitizenClient {
             }),
         }
     }
+}
+
+/// Where the authority's cross-signing identity is taken from.
+#[derive(Clone, Copy)]
+enum KeysSource {
+    /// A keys query now; the store if that fails.
+    Homeserver,
+    /// The store; a keys query only for an unknown authority.
+    Store,
 }
 
 /// The content of the room's certificate state event, if the claimed
