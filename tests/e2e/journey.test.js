@@ -67,6 +67,11 @@ async function card(type) {
   return element;
 }
 
+/** The button labelled `label` in the card of `type`, found from the page's root. */
+function buttonIn(type, label) {
+  return app.browser.$(`//article[@data-prompt-type="${type}"]//button[normalize-space(.)="${label}"]`);
+}
+
 /** Waits until the card of `type` shows its answer as sent. */
 async function waitSent(type) {
   const state = await app.browser.$(`article[data-prompt-type="${type}"] [data-send-state="sent"]`);
@@ -187,15 +192,18 @@ test("the inquiry is answered, with the counter", async () => {
 
 test("a document is added through the (injected) file dialog, previewed and sent", async () => {
   const { browser } = app;
-  const documents = await card("documentRequest");
-  await (await documents.$("button=Dokument hinzufügen")).click();
-  const file = await documents.$("li.file.ready");
+  await card("documentRequest");
+  // Found from the page's root each time: the page re-renders when the
+  // earlier answers' send states change, which would leave a card found
+  // before stale.
+  await (await buttonIn("documentRequest", "Dokument hinzufügen")).click();
+  const file = await browser.$('article[data-prompt-type="documentRequest"] li.file.ready');
   await file.waitForExist({ timeout: LONG, timeoutMsg: "the picked file was not checked and listed" });
   assert.match(await file.getText(), /128x128\.png/);
   assert.match(await file.getText(), /Metadaten entfernt|unverändert/);
   await assertAccessible(browser, "documents card with a picked file");
   await screenshot("documents");
-  await (await documents.$("button=Dokument senden")).click();
+  await (await buttonIn("documentRequest", "Dokument senden")).click();
   const line = await answer("documents_submission");
   assert.equal(line.content.documents.length, 1);
   assert.equal(line.content.documents[0].document_id, "id_card_copy");
@@ -265,12 +273,15 @@ test("a room opened without the certificate shows the authority as unverified, w
 
   const open = await browser.$("button.request-open=Fischereiabgabe");
   await open.waitForExist({ timeout: LONG, timeoutMsg: "the second case did not appear in the overview" });
-  const itemOf = (service) => browser.$(`//li[contains(@class, "request")][.//button[normalize-space(.)="${service}"]]`);
-  const marker = await (await itemOf("Fischereiabgabe")).$('[data-testid="trust-marker"]');
+  // From the page's root: the overview re-renders as the list changes.
+  const markerOf = (service) =>
+    browser.$(`//li[contains(@class, "request")][.//button[normalize-space(.)="${service}"]]//*[@data-testid="trust-marker"]`);
+  const marker = await markerOf("Fischereiabgabe");
   await marker.waitForExist({ timeout: LONG, timeoutMsg: "the unverified authority has no marker in the overview" });
   assert.match(await marker.getText(), /Identität nicht bestätigt/);
+  await screenshot("overview-unverified");
   // The verified case has no marker.
-  assert.equal(await (await (await itemOf("Angelschein")).$('[data-testid="trust-marker"]')).isExisting(), false);
+  assert.equal(await (await markerOf("Angelschein")).isExisting(), false);
 
   await open.click();
   const trust = await browser.$('[data-testid="authority-trust"][data-trust="unverified"]');
