@@ -58,7 +58,9 @@ use g2c_protocol::request::RequestEventContent;
 use g2c_testkit::{RegisteredUser, Synapse};
 use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::config::SyncSettings;
+use matrix_sdk::ruma::api::client::filter::{FilterDefinition, LazyLoadOptions};
 use matrix_sdk::ruma::api::client::message::get_message_events;
+use matrix_sdk::ruma::api::client::sync::sync_events;
 use matrix_sdk::ruma::api::client::sync::sync_events::v5;
 use matrix_sdk::ruma::events::StateEventType;
 use matrix_sdk::ruma::events::room::encrypted::OriginalSyncRoomEncryptedEvent;
@@ -935,12 +937,29 @@ impl SyncSample {
     }
 }
 
+/// Classic `/sync`: without a filter (as the core syncs today) when
+/// `timeline_limit` is `None`, else with a filter that limits the timeline
+/// and lazy-loads members.
 async fn classic_sync(
     setup: &Setup,
     proxy: &str,
     counter: &ByteCounter,
     options: &Options,
+    timeline_limit: Option<u32>,
 ) -> Result<(), BoxError> {
+    let base = match timeline_limit {
+        None => SyncSettings::default(),
+        Some(limit) => {
+            let lazy = LazyLoadOptions::Enabled {
+                include_redundant_members: false,
+            };
+            let mut filter = FilterDefinition::default();
+            filter.room.timeline.limit = Some(UInt::from(limit));
+            filter.room.timeline.lazy_load_options = lazy;
+            filter.room.state.lazy_load_options = lazy;
+            SyncSettings::default().filter(sync_events::v3::Filter::FilterDefinition(filter))
+        }
+    };
     let dir = tempfile::tempdir()?;
     let client = plain_client(
         &setup.synapse,
@@ -952,16 +971,20 @@ async fn classic_sync(
     .await?;
     counter.take();
     let started = Instant::now();
-    let response = client.sync_once(SyncSettings::default()).await?;
+    let response = client.sync_once(base.clone()).await?;
     let mut initial = SyncSample::default();
     initial.push(started.elapsed(), counter.take(), 1);
+    let shape = timeline_limit.map_or_else(
+        || "no filter, Synapse's default timeline limit 10".to_owned(),
+        |limit| format!("filter: timeline limit {limit}, lazy-loaded members"),
+    );
     println!(
-        "  classic /sync (no filter, Synapse's default timeline limit 10), {} joined rooms in the initial response:",
+        "  classic /sync ({shape}), {} joined rooms in the initial response:",
         response.rooms.joined.len()
     );
     initial.print("initial sync");
 
-    let settings = SyncSettings::default().timeout(Duration::from_secs(30));
+    let settings = base.timeout(Duration::from_secs(30));
     // Settle: the first incremental syncs carry the device's own key
     // uploads and device list changes.
     client
@@ -1109,7 +1132,8 @@ async fn sync_phase(setup: &Setup, options: &Options) -> Result<(), BoxError> {
         load_average()
     );
     let (proxy, counter) = counting_proxy(setup.synapse.port()).await?;
-    classic_sync(setup, &proxy, &counter, options).await?;
+    classic_sync(setup, &proxy, &counter, options, None).await?;
+    classic_sync(setup, &proxy, &counter, options, Some(1)).await?;
     for limit in [10, 1] {
         if let Err(error) = sliding_sync(setup, &proxy, &counter, options, limit).await {
             println!("  sliding sync (timeline_limit {limit}) failed: {error}");
