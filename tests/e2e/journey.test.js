@@ -302,6 +302,11 @@ test("settings show the pseudonym and devices, export the recovery key to a file
   // the card's Restricted Identification.
   assert.equal(await userId.getText(), stack.ready.eid.user_id);
   assert.match(await (await browser.$("ul.devices")).getText(), /Dieses Gerät/);
+  // The login service attested this login's master key (the authority
+  // required it for the decision above).
+  const attestation = await browser.$('[data-testid="eid-attestation"]');
+  assert.equal(await attestation.getAttribute("data-attested"), "true");
+  assert.match(await attestation.getText(), /Ausgestellt/);
   // The key is not in the page until the citizen asks for it.
   assert.equal(await browser.execute(() => document.getElementById("recovery-key")?.textContent ?? ""), "");
   await assertAccessible(browser, "settings");

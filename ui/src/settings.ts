@@ -84,6 +84,17 @@ function accountSection(state: SettingsState): HTMLElement {
     body = [
       h("dl", { class: "facts" }, h("dt", {}, t("settings.pseudonym")), h("dd", { "data-testid": "user-id" }, account.userId)),
       h("p", { class: "hint" }, t("settings.pseudonym.help")),
+      h(
+        "dl",
+        { class: "facts" },
+        h("dt", {}, t("settings.eidAttestation")),
+        h(
+          "dd",
+          { "data-testid": "eid-attestation", "data-attested": String(account.eidAttested) },
+          t(account.eidAttested ? "settings.eidAttestation.issued" : "settings.eidAttestation.missing"),
+        ),
+      ),
+      h("p", { class: "hint" }, t("settings.eidAttestation.help")),
       h("h3", { id: "devices-title" }, t("settings.devices")),
       h(
         "ul",

@@ -20,6 +20,9 @@ pub struct AccountDto {
     pub devices: Vec<DeviceDto>,
     /// Whether this device can read the account's encrypted history.
     pub recovery: RecoveryStatusDto,
+    /// Whether the login service attested this login's master key (the
+    /// eID attestation authorities may require before sending notices).
+    pub eid_attested: bool,
 }
 
 /// One device of the account.

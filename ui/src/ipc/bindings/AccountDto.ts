@@ -21,4 +21,9 @@ devices: Array<DeviceDto>,
 /**
  * Whether this device can read the account's encrypted history.
  */
-recovery: RecoveryStatusDto, };
+recovery: RecoveryStatusDto, 
+/**
+ * Whether the login service attested this login's master key (the
+ * eID attestation authorities may require before sending notices).
+ */
+eidAttested: boolean, };
