@@ -123,6 +123,10 @@ pub enum CoreError {
     /// A background task died.
     #[error("internal task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
+    /// The local outbox of documents answered offline could not be read or
+    /// written (see [`crate::document_outbox`]).
+    #[error("the local store of pending documents failed: {0}")]
+    OutboxStorage(String),
 }
 
 /// `From` for the boxed variants (boxed to keep `Result<_, CoreError>` small).

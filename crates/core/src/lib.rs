@@ -21,6 +21,8 @@
 //! - [`rooms`]: encrypted request rooms; refusing unencrypted ones.
 //! - [`sync`]: the sync loop, reconnects and the connection state.
 //! - [`send`]: sending through the persistent send queue.
+//! - [`document_outbox`]: documents answered offline, stored encrypted
+//!   and uploaded when the network returns.
 //! - [`request_page`]: one request's page and the citizen's answers.
 //! - [`events`]: the serde-serializable event stream for the UI.
 //! - [`trust`]: authorities verified by X.509, room keys only to
@@ -29,6 +31,7 @@
 
 pub mod account;
 pub mod attestation;
+pub mod document_outbox;
 pub mod documents;
 pub mod e2ee;
 pub mod error;

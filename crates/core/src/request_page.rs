@@ -16,16 +16,18 @@
 //! its prompt (`Response::check_against` and `Validate`) and that the
 //! prompt is open with no answer queued, before anything is queued or
 //! uploaded. Answers go through the send queue, so an answer given offline
-//! is sent when the connection returns. Documents are uploaded (encrypted)
-//! before their submission is queued, which needs the network: matrix-sdk
-//! 0.18's queued media upload only builds `m.room.message` attachments.
+//! is sent when the connection returns. Documents go through the
+//! [`crate::document_outbox`] first (stored encrypted in the local store,
+//! uploaded when the network is there, then their submission is queued):
+//! matrix-sdk 0.18's queued media upload only builds `m.room.message`
+//! attachments. A submission waiting for its upload is shown as an answer
+//! waiting for the network, and can be withdrawn or retried like any other.
 //!
 //! Nothing in this model carries a Matrix media URI or an attachment's
 //! encryption key: attachments are [`Attachment`]s (name, type, size,
 //! SHA-256) found again by prompt and index when they are opened.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 use g2c_protocol::event::{
@@ -54,9 +56,11 @@ use matrix_sdk::send_queue::{LocalEchoContent, SendHandle};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use crate::document_outbox::{self, Delivery, PendingSubmission};
 use crate::documents::{DocumentError, DocumentLimits, PreparedDocument, prepare_document};
 use crate::error::CoreError;
-use crate::send::OutgoingMessage;
+use crate::events::{CoreEvent, SendState};
+use crate::send::{OutgoingMessage, queued_message};
 use crate::session::CitizenClient;
 
 pub use g2c_protocol::request::Status as RequestStatus;
@@ -568,25 +572,38 @@ impl CitizenClient {
         let placeholder = submission(&event_id, &prepared, |_| {
             Ok(MediaSource::Plain("mxc://localhost/pending".into()))
         })?;
-        check_response(&Response::DocumentsSubmission(placeholder), prompt)?;
-        let mut uploaded = Vec::new();
-        for (_, files) in &prepared {
-            for file in files {
-                let mut reader = Cursor::new(&file.bytes);
-                let encrypted = self.matrix().upload_encrypted_file(&mut reader).await?;
-                uploaded.push(MediaSource::Encrypted(Box::new(encrypted)));
-            }
-        }
-        let mut sources = uploaded.into_iter();
-        let content = submission(&event_id, &prepared, |_| {
-            sources.next().ok_or_else(|| {
-                CoreError::InvalidAnswer(ValidationError::Missing {
-                    field: "documents".to_owned(),
-                })
-            })
-        })?;
-        self.send_response(&loaded, Response::DocumentsSubmission(content))
+        check_response(&Response::DocumentsSubmission(placeholder.clone()), prompt)?;
+        // Stored before any network request: from here on nothing is lost.
+        let files: Vec<Vec<u8>> = prepared
+            .into_iter()
+            .flat_map(|(_, files)| files.into_iter().map(|file| file.bytes))
+            .collect();
+        let pending = PendingSubmission {
+            id: document_outbox::new_id(),
+            room_id: room_id.to_owned(),
+            prompt_event_id: prompt_event_id.to_owned(),
+            file_count: files.len(),
+            content: placeholder,
+        };
+        document_outbox::save(self.matrix(), &pending, files).await?;
+        let _ = self.events.send(CoreEvent::SendStateChanged {
+            room_id: room_id.to_owned(),
+            transaction_id: pending.id.clone(),
+            state: SendState::Queued,
+        });
+        tracing::info!(%room_id, id = %pending.id, "documents stored for upload");
+        let mut updates = self.matrix().send_queue().subscribe();
+        match document_outbox::deliver_and_report(self.matrix(), &self.events, room_id, &pending.id)
             .await
+        {
+            Ok(Delivery::Queued(handle)) => Ok(queued_message(&mut updates, room_id, handle)),
+            Ok(Delivery::Dropped | Delivery::Gone) => Err(CoreError::PromptNotOpen {
+                event_id: prompt_event_id.to_owned(),
+            }),
+            // Kept in the outbox, reported as failed; delivered when the
+            // connection returns, or on retry.
+            Err(_) => Ok(OutgoingMessage::pending_upload(room_id, &pending.id)),
+        }
     }
 
     /// Downloads a notice's attachment, decrypts it, checks its SHA-256 and
@@ -615,6 +632,22 @@ impl CitizenClient {
 
     /// Retries a queued answer whose sending failed for good.
     pub async fn retry_send(&self, room_id: &str, transaction_id: &str) -> Result<(), CoreError> {
+        if transaction_id.starts_with(document_outbox::ID_PREFIX) {
+            self.encrypted_room(room_id).await?;
+            return match document_outbox::deliver_and_report(
+                self.matrix(),
+                &self.events,
+                room_id,
+                transaction_id,
+            )
+            .await?
+            {
+                Delivery::Gone => Err(CoreError::UnknownTransaction {
+                    transaction_id: transaction_id.to_owned(),
+                }),
+                Delivery::Queued(_) | Delivery::Dropped => Ok(()),
+            };
+        }
         let handle = self.queued_handle(room_id, transaction_id).await?;
         handle.unwedge().await?;
         self.resume_sending().await;
@@ -627,6 +660,18 @@ impl CitizenClient {
         room_id: &str,
         transaction_id: &str,
     ) -> Result<bool, CoreError> {
+        if transaction_id.starts_with(document_outbox::ID_PREFIX) {
+            self.encrypted_room(room_id).await?;
+            let withdrawn = document_outbox::remove(self.matrix(), transaction_id).await?;
+            if withdrawn {
+                let _ = self.events.send(CoreEvent::SendStateChanged {
+                    room_id: room_id.to_owned(),
+                    transaction_id: transaction_id.to_owned(),
+                    state: SendState::Cancelled,
+                });
+            }
+            return Ok(withdrawn);
+        }
         let handle = self.queued_handle(room_id, transaction_id).await?;
         Ok(handle.abort().await?)
     }
@@ -750,10 +795,22 @@ impl CitizenClient {
                         transaction_id: echo.transaction_id.to_string(),
                         response,
                         failed: send_error.is_some(),
+                        awaiting_upload: false,
                     }),
                     _ => None,
                 }
             })
+            .chain(
+                document_outbox::pending_in_room(self.matrix(), room_id)
+                    .await?
+                    .into_iter()
+                    .map(|pending| LocalAnswer {
+                        transaction_id: pending.id,
+                        response: Response::DocumentsSubmission(pending.content),
+                        failed: false,
+                        awaiting_upload: true,
+                    }),
+            )
             .collect();
         Ok(LoadedRequest {
             room,
@@ -774,6 +831,8 @@ struct LocalAnswer {
     transaction_id: String,
     response: Response,
     failed: bool,
+    /// Documents in the outbox, not yet uploaded.
+    awaiting_upload: bool,
 }
 
 /// An event as read for the page.
@@ -1025,6 +1084,8 @@ impl LoadedRequest {
                     transaction_id: Some(local.transaction_id.clone()),
                     send_state: if local.failed {
                         AnswerSendState::Failed
+                    } else if local.awaiting_upload {
+                        AnswerSendState::WaitingForNetwork
                     } else if self.queue_enabled {
                         AnswerSendState::Sending
                     } else {

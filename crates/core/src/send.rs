@@ -21,7 +21,11 @@ use crate::session::CitizenClient;
 pub struct OutgoingMessage {
     room_id: String,
     transaction_id: String,
-    handle: SendHandle,
+    /// `None` for documents still in the outbox (uploaded when the network
+    /// returns, see [`crate::document_outbox`]); they are cancelled and
+    /// retried through [`CitizenClient::cancel_send`] and
+    /// [`CitizenClient::retry_send`].
+    handle: Option<SendHandle>,
 }
 
 impl OutgoingMessage {
@@ -35,14 +39,43 @@ impl OutgoingMessage {
         &self.transaction_id
     }
 
-    /// Cancels it if it was not sent yet; `Ok(false)` if it was.
+    /// Whether these are documents waiting in the outbox for their upload
+    /// (given offline) rather than a message in the send queue.
+    pub fn is_pending_upload(&self) -> bool {
+        self.handle.is_none()
+    }
+
+    /// Cancels it if it was not sent yet; `Ok(false)` if it was. Documents
+    /// waiting for their upload: [`CitizenClient::cancel_send`].
     pub async fn cancel(&self) -> Result<bool, CoreError> {
-        Ok(self.handle.abort().await?)
+        match &self.handle {
+            Some(handle) => Ok(handle.abort().await?),
+            None => Err(self.not_in_queue()),
+        }
     }
 
     /// Retries it after an unrecoverable failure (the queue had parked it).
+    /// Documents waiting for their upload: [`CitizenClient::retry_send`].
     pub async fn retry(&self) -> Result<(), CoreError> {
-        Ok(self.handle.unwedge().await?)
+        match &self.handle {
+            Some(handle) => Ok(handle.unwedge().await?),
+            None => Err(self.not_in_queue()),
+        }
+    }
+
+    fn not_in_queue(&self) -> CoreError {
+        CoreError::UnknownTransaction {
+            transaction_id: self.transaction_id.clone(),
+        }
+    }
+
+    /// Documents in the outbox, known by their outbox id.
+    pub(crate) fn pending_upload(room_id: &str, outbox_id: &str) -> Self {
+        Self {
+            room_id: room_id.to_owned(),
+            transaction_id: outbox_id.to_owned(),
+            handle: None,
+        }
     }
 }
 
@@ -103,30 +136,17 @@ impl CitizenClient {
         let _serialized = self.send_lock.lock().await;
         let mut updates = self.client.send_queue().subscribe();
         let handle = send.await?;
-        let transaction_id = loop {
-            match updates.try_recv() {
-                Ok(update) => {
-                    if update.room_id.as_str() == room_id
-                        && let RoomSendQueueUpdate::NewLocalEvent(echo) = update.update
-                        && let LocalEchoContent::Event { send_handle, .. } = &echo.content
-                        && send_handle.created_at == handle.created_at
-                    {
-                        break echo.transaction_id.to_string();
-                    }
-                }
-                Err(broadcast::error::TryRecvError::Lagged(_)) => {}
-                Err(_) => break String::new(),
-            }
-        };
-        Ok(OutgoingMessage {
-            room_id: room_id.to_owned(),
-            transaction_id,
-            handle,
-        })
+        Ok(queued_message(&mut updates, room_id, handle))
     }
 
-    /// Maps the send queue's updates to [`CoreEvent::SendStateChanged`].
+    /// Maps the send queue's updates to [`CoreEvent::SendStateChanged`],
+    /// and starts the worker that delivers documents answered offline
+    /// whenever the connection returns ([`crate::document_outbox`]).
     pub(crate) fn spawn_send_queue_watcher(&self) {
+        self.spawn(crate::document_outbox::worker(
+            self.client.clone(),
+            self.events.clone(),
+        ));
         let mut updates = self.client.send_queue().subscribe();
         let events = self.events.clone();
         let send_paused = self.send_paused.clone();
@@ -186,5 +206,35 @@ impl CitizenClient {
                 });
             }
         });
+    }
+}
+
+/// An [`OutgoingMessage`] for `handle`, its transaction id learnt from the
+/// `NewLocalEvent` update the queue emitted (to `updates`, subscribed
+/// before the send) before the send returned.
+pub(crate) fn queued_message(
+    updates: &mut broadcast::Receiver<matrix_sdk::send_queue::SendQueueUpdate>,
+    room_id: &str,
+    handle: SendHandle,
+) -> OutgoingMessage {
+    let transaction_id = loop {
+        match updates.try_recv() {
+            Ok(update) => {
+                if update.room_id.as_str() == room_id
+                    && let RoomSendQueueUpdate::NewLocalEvent(echo) = update.update
+                    && let LocalEchoContent::Event { send_handle, .. } = &echo.content
+                    && send_handle.created_at == handle.created_at
+                {
+                    break echo.transaction_id.to_string();
+                }
+            }
+            Err(broadcast::error::TryRecvError::Lagged(_)) => {}
+            Err(_) => break String::new(),
+        }
+    };
+    OutgoingMessage {
+        room_id: room_id.to_owned(),
+        transaction_id,
+        handle: Some(handle),
     }
 }

@@ -608,3 +608,186 @@ async fn answer_in_flight_in_a_killed_process_arrives_exactly_once() {
         "exactly one event from the citizen: {sent:?}"
     );
 }
+
+/// Documents answered while the homeserver is down are kept (encrypted, in
+/// the local store) across an app restart and delivered once it is back:
+/// the authority downloads and decrypts exactly the bytes given.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn documents_answered_offline_arrive_after_restart() {
+    use g2c_authority::answer::AnswerContent as AuthorityAnswer;
+    use g2c_authority::{AuthorityClient, Incoming};
+    use g2c_core::request_page::{AnswerSendState, TimelineContent};
+    use g2c_protocol::Language;
+    use g2c_protocol::datetime::Rfc3339;
+    use g2c_protocol::ids::LocalId;
+    use g2c_protocol::media::MimeType;
+    use g2c_protocol::prompt::{DocumentRequestEventContent, Prompt, RequestedDocument};
+    use g2c_protocol::request::RequestEventContent;
+    use matrix_sdk::ruma::OwnedUserId;
+
+    let mut synapse = Synapse::start().await.unwrap();
+    let citizen = common::login(&synapse, "citizen").await;
+    citizen.client.start_sync(fast_sync());
+    let authority_dir = tempfile::tempdir().unwrap();
+    let authority_user = synapse.register_user("bauamt").await.unwrap();
+    let authority = AuthorityClient::login(
+        synapse.base_url(),
+        authority_dir.path(),
+        &authority_user.localpart,
+        &authority_user.password,
+    )
+    .await
+    .unwrap();
+    let room = authority
+        .open_request_room(
+            &OwnedUserId::try_from(citizen.user.user_id.as_str()).unwrap(),
+            RequestEventContent {
+                service_name: "Baugenehmigung".into(),
+                authority_name: "Bauamt Mitte".into(),
+                reference_number: "BA-2026-3".into(),
+                submitted_at: Rfc3339::new("2026-11-20T09:30:00+01:00"),
+                description: None,
+            },
+        )
+        .await
+        .unwrap();
+    let room_id = common::request_room(&citizen.client).await;
+    assert_eq!(room_id, room.as_str());
+    let prompt_id = authority
+        .send_prompt(
+            &room,
+            Prompt::DocumentRequest(DocumentRequestEventContent::new(
+                "Bitte reichen Sie den Lageplan ein.",
+                vec![RequestedDocument {
+                    id: LocalId::new("site_plan"),
+                    title: "Lageplan".into(),
+                    description: None,
+                    accepted_mimetypes: vec![MimeType::new("application/pdf")],
+                    max_size: 10 * 1024 * 1024,
+                    required: true,
+                }],
+                Language::De,
+            )),
+            None,
+        )
+        .await
+        .unwrap()
+        .to_string();
+    let mut citizen_events = citizen.client.subscribe();
+    common::wait_until(
+        &mut citizen_events,
+        "the open document request",
+        async || {
+            citizen
+                .client
+                .request_detail(&room_id)
+                .await
+                .is_ok_and(|page| page.open_prompts == 1)
+        },
+    )
+    .await;
+
+    // A PDF passes through byte for byte.
+    let files = tempfile::tempdir().unwrap();
+    let plan = files.path().join("Lageplan.pdf");
+    let mut plan_bytes = b"%PDF-1.4\n".to_vec();
+    plan_bytes.extend((0..20_000u32).map(|i| b'a' + (i % 26) as u8));
+    plan_bytes.extend_from_slice(b"\n%%EOF");
+    std::fs::write(&plan, &plan_bytes).unwrap();
+
+    synapse.stop().unwrap();
+    let outgoing = citizen
+        .client
+        .submit_documents(
+            &room_id,
+            &prompt_id,
+            &[("site_plan".to_owned(), vec![plan.clone()])],
+        )
+        .await
+        .expect("documents given offline are kept, not refused");
+    assert!(outgoing.is_pending_upload());
+    let outbox_id = outgoing.transaction_id().to_owned();
+    wait_for(&mut citizen_events, "the upload to fail offline", |event| {
+        matches!(
+            event,
+            CoreEvent::SendStateChanged { transaction_id, state: SendState::Failed { recoverable: true, .. }, .. }
+                if *transaction_id == outbox_id
+        )
+    })
+    .await;
+    let page = citizen.client.request_detail(&room_id).await.unwrap();
+    let answer = page
+        .timeline
+        .iter()
+        .find_map(|item| match &item.content {
+            TimelineContent::Prompt(prompt) => prompt.answer.clone(),
+            _ => None,
+        })
+        .expect("the pending submission is shown as the answer");
+    assert_eq!(answer.send_state, AnswerSendState::WaitingForNetwork);
+    assert_eq!(answer.transaction_id.as_deref(), Some(outbox_id.as_str()));
+    assert_eq!(page.open_prompts, 0);
+    assert!(matches!(
+        citizen
+            .client
+            .submit_documents(
+                &room_id,
+                &prompt_id,
+                &[("site_plan".to_owned(), vec![plan])]
+            )
+            .await,
+        Err(g2c_core::CoreError::PromptNotOpen { .. })
+    ));
+
+    // The app quits with the documents not uploaded, starts again, and
+    // the server comes back.
+    let citizen_profile = citizen.profile.clone();
+    let citizen_id = citizen.user.user_id.clone();
+    drop(citizen_events);
+    drop(citizen.client);
+    let restored = CitizenClient::restore(citizen_profile)
+        .await
+        .unwrap()
+        .expect("session to restore");
+    let page = restored.request_detail(&room_id).await.unwrap();
+    assert_eq!(page.open_prompts, 0, "still pending after the restart");
+    restored.start_sync(fast_sync());
+    synapse.resume().await.unwrap();
+
+    let mut answers = authority.answers();
+    let incoming = tokio::time::timeout(common::WAIT, answers.next())
+        .await
+        .expect("the authority to get the documents")
+        .expect("answer stream");
+    let Incoming::Answer(answer) = incoming else {
+        panic!("accepted: {incoming:?}");
+    };
+    assert_eq!(answer.prompt_event_id.as_str(), prompt_id);
+    let AuthorityAnswer::DocumentsSubmission(submission) = &answer.content else {
+        panic!("a documents submission: {:?}", answer.content);
+    };
+    let file = &submission.documents[0].files[0];
+    assert!(matches!(
+        file.source,
+        matrix_sdk::ruma::events::room::MediaSource::Encrypted(_)
+    ));
+    let downloaded = authority
+        .matrix()
+        .media()
+        .get_media_content(
+            &matrix_sdk::media::MediaRequestParameters {
+                source: file.source.clone(),
+                format: matrix_sdk::media::MediaFormat::File,
+            },
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        downloaded, plan_bytes,
+        "the authority decrypts the bytes given"
+    );
+
+    let sent = events_sent_by(authority.matrix(), &room_id, &citizen_id).await;
+    assert_eq!(sent.len(), 1, "exactly one submission: {sent:?}");
+}
