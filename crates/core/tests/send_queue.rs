@@ -141,12 +141,16 @@ enum ChildRole {
     SendTextOffline,
     /// `answer_inquiry` through the request page; the server is up.
     AnswerInquiry,
+    /// `submit_documents` (the file at the "text" path), then wait for the
+    /// recoverable failure of the upload: the server is down.
+    SubmitDocumentsOffline,
 }
 
 fn child_role() -> Option<ChildRole> {
     match std::env::var(CHILD_ROLE).ok()?.as_str() {
         "send-text-offline" => Some(ChildRole::SendTextOffline),
         "answer-inquiry" => Some(ChildRole::AnswerInquiry),
+        "submit-documents-offline" => Some(ChildRole::SubmitDocumentsOffline),
         other => panic!("unknown child role {other}"),
     }
 }
@@ -175,6 +179,27 @@ async fn run_child(role: ChildRole) -> ! {
             })
             .await;
             txn
+        }
+        ChildRole::SubmitDocumentsOffline => {
+            let outgoing = citizen
+                .submit_documents(
+                    &room_id,
+                    &var(CHILD_PROMPT),
+                    &[("site_plan".to_owned(), vec![text.into()])],
+                )
+                .await
+                .unwrap();
+            assert!(outgoing.is_pending_upload());
+            let id = outgoing.transaction_id().to_owned();
+            wait_for(&mut events, "the upload to fail while offline", |event| {
+                matches!(
+                    event,
+                    CoreEvent::SendStateChanged { transaction_id, state: SendState::Failed { recoverable: true, .. }, .. }
+                        if *transaction_id == id
+                )
+            })
+            .await;
+            id
         }
         ChildRole::AnswerInquiry => citizen
             .answer_inquiry(&room_id, &var(CHILD_PROMPT), &text)
@@ -609,14 +634,18 @@ async fn answer_in_flight_in_a_killed_process_arrives_exactly_once() {
     );
 }
 
-/// Documents answered while the homeserver is down are kept (encrypted, in
-/// the local store) across an app restart and delivered once it is back:
-/// the authority downloads and decrypts exactly the bytes given.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn documents_answered_offline_arrive_after_restart() {
-    use g2c_authority::answer::AnswerContent as AuthorityAnswer;
-    use g2c_authority::{AuthorityClient, Incoming};
-    use g2c_core::request_page::{AnswerSendState, TimelineContent};
+/// A citizen and an authority in a request room with an open document
+/// request for one PDF (`site_plan`).
+struct DocumentRequest {
+    citizen: common::TestClient,
+    authority: g2c_authority::AuthorityClient,
+    _authority_dir: tempfile::TempDir,
+    room_id: String,
+    prompt_id: String,
+}
+
+async fn document_request(synapse: &Synapse) -> DocumentRequest {
+    use g2c_authority::AuthorityClient;
     use g2c_protocol::Language;
     use g2c_protocol::datetime::Rfc3339;
     use g2c_protocol::ids::LocalId;
@@ -625,8 +654,7 @@ async fn documents_answered_offline_arrive_after_restart() {
     use g2c_protocol::request::RequestEventContent;
     use matrix_sdk::ruma::OwnedUserId;
 
-    let mut synapse = Synapse::start().await.unwrap();
-    let citizen = common::login(&synapse, "citizen").await;
+    let citizen = common::login(synapse, "citizen").await;
     citizen.client.start_sync(fast_sync());
     let authority_dir = tempfile::tempdir().unwrap();
     let authority_user = synapse.register_user("bauamt").await.unwrap();
@@ -686,14 +714,81 @@ async fn documents_answered_offline_arrive_after_restart() {
         },
     )
     .await;
+    DocumentRequest {
+        citizen,
+        authority,
+        _authority_dir: authority_dir,
+        room_id,
+        prompt_id,
+    }
+}
 
-    // A PDF passes through byte for byte.
+/// A small well-formed PDF (passed through byte for byte), written to
+/// `dir`; its path and bytes.
+fn site_plan(dir: &std::path::Path) -> (std::path::PathBuf, Vec<u8>) {
+    let path = dir.join("Lageplan.pdf");
+    let mut bytes = b"%PDF-1.4\n".to_vec();
+    bytes.extend((0..20_000u32).map(|i| b'a' + (i % 26) as u8));
+    bytes.extend_from_slice(b"\n%%EOF");
+    std::fs::write(&path, &bytes).unwrap();
+    (path, bytes)
+}
+
+/// Waits for the authority to accept the documents submission for
+/// `prompt_id`, downloads and decrypts its one file; its bytes.
+async fn received_document(authority: &g2c_authority::AuthorityClient, prompt_id: &str) -> Vec<u8> {
+    use g2c_authority::Incoming;
+    use g2c_authority::answer::AnswerContent as AuthorityAnswer;
+
+    let mut answers = authority.answers();
+    let incoming = tokio::time::timeout(common::WAIT, answers.next())
+        .await
+        .expect("the authority to get the documents")
+        .expect("answer stream");
+    let Incoming::Answer(answer) = incoming else {
+        panic!("accepted: {incoming:?}");
+    };
+    assert_eq!(answer.prompt_event_id.as_str(), prompt_id);
+    let AuthorityAnswer::DocumentsSubmission(submission) = &answer.content else {
+        panic!("a documents submission: {:?}", answer.content);
+    };
+    let file = &submission.documents[0].files[0];
+    assert!(matches!(
+        file.source,
+        matrix_sdk::ruma::events::room::MediaSource::Encrypted(_)
+    ));
+    authority
+        .matrix()
+        .media()
+        .get_media_content(
+            &matrix_sdk::media::MediaRequestParameters {
+                source: file.source.clone(),
+                format: matrix_sdk::media::MediaFormat::File,
+            },
+            false,
+        )
+        .await
+        .unwrap()
+}
+
+/// Documents answered while the homeserver is down are kept (encrypted, in
+/// the local store) across an app restart and delivered once it is back:
+/// the authority downloads and decrypts exactly the bytes given.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn documents_answered_offline_arrive_after_restart() {
+    use g2c_core::request_page::{AnswerSendState, TimelineContent};
+
+    let mut synapse = Synapse::start().await.unwrap();
+    let DocumentRequest {
+        citizen,
+        authority,
+        _authority_dir,
+        room_id,
+        prompt_id,
+    } = document_request(&synapse).await;
+    let mut citizen_events = citizen.client.subscribe();
     let files = tempfile::tempdir().unwrap();
-    let plan = files.path().join("Lageplan.pdf");
-    let mut plan_bytes = b"%PDF-1.4\n".to_vec();
-    plan_bytes.extend((0..20_000u32).map(|i| b'a' + (i % 26) as u8));
-    plan_bytes.extend_from_slice(b"\n%%EOF");
-    std::fs::write(&plan, &plan_bytes).unwrap();
+    let (plan, plan_bytes) = site_plan(files.path());
 
     synapse.stop().unwrap();
     let outgoing = citizen
@@ -754,35 +849,7 @@ async fn documents_answered_offline_arrive_after_restart() {
     restored.start_sync(fast_sync());
     synapse.resume().await.unwrap();
 
-    let mut answers = authority.answers();
-    let incoming = tokio::time::timeout(common::WAIT, answers.next())
-        .await
-        .expect("the authority to get the documents")
-        .expect("answer stream");
-    let Incoming::Answer(answer) = incoming else {
-        panic!("accepted: {incoming:?}");
-    };
-    assert_eq!(answer.prompt_event_id.as_str(), prompt_id);
-    let AuthorityAnswer::DocumentsSubmission(submission) = &answer.content else {
-        panic!("a documents submission: {:?}", answer.content);
-    };
-    let file = &submission.documents[0].files[0];
-    assert!(matches!(
-        file.source,
-        matrix_sdk::ruma::events::room::MediaSource::Encrypted(_)
-    ));
-    let downloaded = authority
-        .matrix()
-        .media()
-        .get_media_content(
-            &matrix_sdk::media::MediaRequestParameters {
-                source: file.source.clone(),
-                format: matrix_sdk::media::MediaFormat::File,
-            },
-            false,
-        )
-        .await
-        .unwrap();
+    let downloaded = received_document(&authority, &prompt_id).await;
     assert_eq!(
         downloaded, plan_bytes,
         "the authority decrypts the bytes given"
@@ -790,4 +857,62 @@ async fn documents_answered_offline_arrive_after_restart() {
 
     let sent = events_sent_by(authority.matrix(), &room_id, &citizen_id).await;
     assert_eq!(sent.len(), 1, "exactly one submission: {sent:?}");
+}
+
+/// Killed with documents in the outbox (given while the server is down):
+/// the restored client uploads them and the authority gets them once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn documents_given_in_a_killed_process_arrive_once() {
+    if let Some(role) = child_role() {
+        run_child(role).await;
+    }
+    let mut synapse = Synapse::start().await.unwrap();
+    let DocumentRequest {
+        citizen,
+        authority,
+        _authority_dir,
+        room_id,
+        prompt_id,
+    } = document_request(&synapse).await;
+    let files = tempfile::tempdir().unwrap();
+    let (plan, plan_bytes) = site_plan(files.path());
+    let citizen_profile = citizen.profile.clone();
+    let citizen_id = citizen.user.user_id.clone();
+    // The app that answers is another process.
+    drop(citizen.client);
+
+    synapse.stop().unwrap();
+    let mut child = ChildProcess::spawn(
+        "documents_given_in_a_killed_process_arrive_once",
+        "submit-documents-offline",
+        &citizen_profile,
+        &[
+            (CHILD_ROOM, room_id.as_str()),
+            (CHILD_TEXT, plan.to_str().unwrap()),
+            (CHILD_PROMPT, prompt_id.as_str()),
+        ],
+    );
+    let outbox_id = child.queued().await;
+    child.kill().await;
+
+    let citizen = CitizenClient::restore(citizen_profile)
+        .await
+        .unwrap()
+        .expect("session to restore");
+    let page = citizen.request_detail(&room_id).await.unwrap();
+    assert_eq!(page.open_prompts, 0, "the documents are still pending");
+    citizen.start_sync(fast_sync());
+    synapse.resume().await.unwrap();
+
+    let downloaded = received_document(&authority, &prompt_id).await;
+    assert_eq!(
+        downloaded, plan_bytes,
+        "the authority decrypts the bytes given"
+    );
+    let sent = events_sent_by(authority.matrix(), &room_id, &citizen_id).await;
+    assert_eq!(
+        sent.len(),
+        1,
+        "exactly one submission ({outbox_id}): {sent:?}"
+    );
 }
