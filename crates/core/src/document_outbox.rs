@@ -19,8 +19,10 @@
 //! Delivery is at-least-once for the uploads (a crash after an upload and
 //! before the hand-over uploads the file again; the orphaned ciphertext is
 //! harmless) and exactly-once for the submission: before it is handed over,
-//! the request page is read again and an entry whose prompt is no longer
-//! open (answered, an answer queued, closed) is dropped instead.
+//! an entry whose prompt already has a submission (in the send queue, or
+//! among the citizen's events in the local event cache) is dropped instead.
+//! A prompt the authority closed meanwhile still gets the submission; the
+//! authority's state machine refuses it.
 
 use std::io::Cursor;
 
@@ -379,9 +381,8 @@ pub(crate) fn worker(
                     Ok(Some(pending)) => pending.room_id,
                     _ => String::new(),
                 };
-                if deliver_and_report(&client, &events, &room_id, &id)
-                    .await
-                    .is_err()
+                if let Err(error) = deliver_and_report(&client, &events, &room_id, &id).await
+                    && is_network(&error)
                 {
                     // Offline again: the next reconnect tries the rest.
                     break;
