@@ -50,9 +50,13 @@ pub async fn restore<R: Runtime>(
     profile: Profile,
     mut slot: OwnedMutexGuard<Option<CitizenClient>>,
 ) {
+    let started = std::time::Instant::now();
     match CitizenClient::restore(profile).await {
         Ok(Some(client)) => {
-            tracing::info!("session restored");
+            tracing::info!(
+                restore_ms = started.elapsed().as_millis(),
+                "session restored"
+            );
             activate(&app, &client);
             *slot = Some(client);
         }

@@ -44,12 +44,20 @@ pub async fn list_requests(
 ) -> Result<Vec<RequestSummaryDto>, CommandError> {
     let slot = core.client().lock().await;
     let client = slot.as_ref().ok_or(CommandError::NotLoggedIn)?;
+    let started = std::time::Instant::now();
     let requests = client.requests().await.map_err(command_error)?;
+    let read = started.elapsed();
     let mut summaries = Vec::with_capacity(requests.len());
     for summary in requests {
         let trust = trust::stored_authority_trust(client, &roots, &summary.room_id).await;
         summaries.push(summary_dto(summary, trust));
     }
+    tracing::info!(
+        requests = summaries.len(),
+        read_ms = read.as_millis(),
+        total_ms = started.elapsed().as_millis(),
+        "request list"
+    );
     Ok(summaries)
 }
 

@@ -75,6 +75,10 @@ export async function startApp({ env = {} } = {}) {
     env: { ...process.env, ...env },
   });
   await waitForPort(port, driver, 30_000);
+  // tauri-driver starts WebKitWebDriver on the native port and forwards the
+  // new-session request to it at once: wait until that one listens too, or
+  // a fast request finds the port closed (seen on repeated starts).
+  await waitForPort(nativePort, driver, 30_000);
 
   let browser;
   try {
