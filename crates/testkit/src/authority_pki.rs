@@ -286,11 +286,16 @@ impl AuthorityPki {
 }
 
 fn write(path: &Path, contents: &[u8], private: bool) -> Result<(), AuthorityPkiError> {
-    use std::io::Write as _;
-    let error = |source| AuthorityPkiError::Write {
+    write_file(path, contents, private).map_err(|source| AuthorityPkiError::Write {
         path: path.to_owned(),
         source,
-    };
+    })
+}
+
+/// Writes `contents` to `path`, readable only by the owner if `private`
+/// (on Unix). Shared with [`crate::TestTls`].
+pub(crate) fn write_file(path: &Path, contents: &[u8], private: bool) -> std::io::Result<()> {
+    use std::io::Write as _;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -303,7 +308,6 @@ fn write(path: &Path, contents: &[u8], private: bool) -> Result<(), AuthorityPki
     options
         .open(path)
         .and_then(|mut file| file.write_all(contents))
-        .map_err(error)
 }
 
 #[cfg(test)]

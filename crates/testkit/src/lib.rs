@@ -22,12 +22,18 @@
 //! [`AuthorityPki`] and [`TestCa`] generate a test government PKI for
 //! authorities (root, intermediate, leaves naming an authority's Matrix
 //! account), which the app's X.509 verification of authorities trusts.
+//!
+//! [`TestTls`] generates a throwaway CA and a certificate for 127.0.0.1
+//! for the login service's HTTPS; [`login_service_oidc_config`] is the
+//! Synapse YAML that makes the login service its OIDC provider.
 
 mod authority_pki;
 mod config;
+mod oidc_provider;
 mod python;
 mod register;
 mod server;
+mod test_tls;
 mod virtual_card;
 mod virtual_card_pki;
 
@@ -35,9 +41,11 @@ pub use authority_pki::{
     AuthorityPki, AuthorityPkiError, AuthorityPkiFiles, IssuedLeaf, TEST_INTERMEDIATE_NAME,
     TEST_ROOT_NAME, TestCa, self_signed_leaf,
 };
+pub use oidc_provider::{LOGIN_SERVICE_CLIENT_ID, LOGIN_SERVICE_IDP_ID, login_service_oidc_config};
 pub use python::synapse_python;
 pub use register::RegisteredUser;
 pub use server::{Synapse, SynapseOptions};
+pub use test_tls::{TEST_TLS_CA_NAME, TEST_TLS_SERVER_IP, TestTls, TestTlsError, TestTlsFiles};
 pub use virtual_card::{LOCK_FILE, VirtualCard, VirtualCardError};
 pub use virtual_card_pki::{
     EidServiceFiles, VIRTUAL_CARD_PIN, VIRTUAL_CARD_RI_PSEUDONYM, VirtualCardFiles, VirtualCardPki,
