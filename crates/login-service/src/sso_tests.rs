@@ -10,7 +10,7 @@
 //! The provider is built as the binary builds it: a TOML configuration
 //! (parsed and validated by [`Config::parse`]) naming the eID files and the
 //! TLS certificate, all generated at test time into a temporary directory
-//! (test CV PKI and chips from g2c-eid, a TLS CA from rcgen). It serves
+//! (test CV PKI and chips from g2c-eid, a TLS CA from `g2c_testkit::TestTls`). It serves
 //! HTTPS with an `https` issuer, and Synapse verifies the provider's
 //! metadata fully (no `skip_verification`): Synapse's HTTP client for OIDC
 //! (`RegularPolicyForHTTPS`) trusts OpenSSL's default verify paths, which
@@ -20,7 +20,10 @@
 use std::sync::Arc;
 
 use g2c_eid::fake_card::FakeCard;
-use g2c_testkit::{Synapse, SynapseOptions};
+use g2c_testkit::{
+    LOGIN_SERVICE_CLIENT_ID as CLIENT_ID, Synapse, SynapseOptions, TestTls, TestTlsFiles,
+    login_service_oidc_config,
+};
 use zeroize::Zeroizing;
 
 use crate::attestation::{ATTESTATION_AUDIENCE, AttestationClaims};
@@ -36,7 +39,6 @@ use crate::signing::SigningKey;
 use crate::sso::{AttestationTicket, SsoError, SsoLogin, Terms};
 use crate::test_support::{TestEid, pace};
 
-const CLIENT_ID: &str = "synapse";
 const APP_REDIRECT: &str = "http://127.0.0.1:9/cb";
 /// A cross-signing master key as the app would send it (32 bytes, unpadded
 /// base64).
@@ -57,41 +59,13 @@ fn location(response: &reqwest::Response) -> String {
         .to_owned()
 }
 
-/// A test CA and a server certificate for 127.0.0.1 it issued, written as
-/// PEM files into `dir`; returns the CA certificate (PEM).
-fn write_test_tls(dir: &std::path::Path) -> String {
-    use rcgen::{
-        BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose,
-        IsCa, KeyPair, KeyUsagePurpose,
-    };
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "Amtsbote login-service test CA");
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
-
-    let server_key = KeyPair::generate().unwrap();
-    let mut params = CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
-    params
-        .distinguished_name
-        .push(DnType::CommonName, "127.0.0.1");
-    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-    let server = params.signed_by(&server_key, &ca).unwrap();
-
-    std::fs::write(dir.join("tls-chain.pem"), server.pem()).unwrap();
-    std::fs::write(
-        dir.join("tls-key.pem"),
-        Zeroizing::new(server_key.serialize_pem()).as_bytes(),
-    )
-    .unwrap();
-    std::fs::write(dir.join("test-ca.pem"), ca.pem()).unwrap();
-    ca.pem()
-}
-
 /// The service's configuration file, as an operator would write it.
-fn config_toml(listen: std::net::SocketAddr, dir: &std::path::Path, eid: &TestEid) -> String {
+fn config_toml(
+    listen: std::net::SocketAddr,
+    dir: &std::path::Path,
+    tls: &TestTlsFiles,
+    eid: &TestEid,
+) -> String {
     let files = eid.write_files(dir);
     let path = |p: &std::path::Path| p.display().to_string();
     let chain: Vec<String> = files
@@ -115,8 +89,8 @@ certificate_description = {description:?}
 trust_list = {trust:?}
 sector_public_key = {sector:?}
 "#,
-        chain_pem = path(&dir.join("tls-chain.pem")),
-        key_pem = path(&dir.join("tls-key.pem")),
+        chain_pem = path(&tls.certificate_chain),
+        key_pem = path(&tls.private_key),
         chain = chain.join(", "),
         key = path(&files.terminal_key),
         description = path(&files.certificate_description),
@@ -307,12 +281,13 @@ fn refused(outcome: Outcome) -> RelayError {
 async fn citizens_log_in_to_synapse_with_the_eid_card_over_tls() {
     let dir = tempfile::tempdir().unwrap();
     let eid = TestEid::generate();
-    let ca_pem = write_test_tls(dir.path());
-    let ca = reqwest::Certificate::from_pem(ca_pem.as_bytes()).unwrap();
+    let test_tls = TestTls::generate().unwrap();
+    let tls_files = test_tls.write_to(dir.path()).unwrap();
+    let ca = test_tls.reqwest_ca_certificate().unwrap();
 
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let listen = listener.local_addr().unwrap();
-    let config = Config::parse(&config_toml(listen, dir.path(), &eid)).unwrap();
+    let config = Config::parse(&config_toml(listen, dir.path(), &tls_files, &eid)).unwrap();
     let tls = config.tls.as_ref().unwrap();
     let transport = Transport::tls_from_pem_files(&tls.certificate_chain, &tls.private_key)
         .await
@@ -344,31 +319,11 @@ async fn citizens_log_in_to_synapse_with_the_eid_card_over_tls() {
     let secret = random_secret();
     // Full metadata verification: https issuer, endpoints below it, TLS
     // checked against the test CA via SSL_CERT_FILE.
-    let extra_config = format!(
-        r#"
-oidc_providers:
-  - idp_id: amtsbote-eid
-    idp_name: "Personalausweis"
-    issuer: "{issuer}"
-    client_id: "{CLIENT_ID}"
-    client_secret: "{secret}"
-    scopes: ["openid"]
-    user_mapping_provider:
-      config:
-        localpart_template: "{{{{ user.sub }}}}"
-sso:
-  client_whitelist: ["http://127.0.0.1:"]
-"#,
-        issuer = config.issuer,
-        secret = secret.as_str()
-    );
+    let extra_config = login_service_oidc_config(&config.issuer, &secret);
     assert!(!extra_config.contains("skip_verification"));
     let synapse = Synapse::start_with(SynapseOptions {
         extra_config,
-        env: vec![(
-            "SSL_CERT_FILE".into(),
-            dir.path().join("test-ca.pem").display().to_string(),
-        )],
+        env: tls_files.synapse_env(),
     })
     .await
     .unwrap();

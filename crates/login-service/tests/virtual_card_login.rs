@@ -155,7 +155,6 @@ fn the_card_refuses_ri_without_the_right_in_the_pace_chat() {
 /// The full login: a real Synapse over TLS logs citizens in through the
 /// login-service, whose eID step authenticates the virtual card.
 mod sso {
-    use std::path::Path;
     use std::sync::Arc;
 
     use g2c_login_service::authenticator::SectorPseudonym;
@@ -169,14 +168,14 @@ mod sso {
     use g2c_login_service::server::{Transport, serve};
     use g2c_login_service::signing::SigningKey;
     use g2c_testkit::{
-        Synapse, SynapseOptions, VIRTUAL_CARD_RI_PSEUDONYM, VirtualCard, VirtualCardFiles,
-        VirtualCardPki,
+        LOGIN_SERVICE_CLIENT_ID as CLIENT_ID, Synapse, SynapseOptions, TestTls, TestTlsFiles,
+        VIRTUAL_CARD_RI_PSEUDONYM, VirtualCard, VirtualCardFiles, VirtualCardPki,
+        login_service_oidc_config,
     };
     use zeroize::Zeroizing;
 
     use super::{connect, pace_with_pin};
 
-    const CLIENT_ID: &str = "synapse";
     const APP_REDIRECT: &str = "http://127.0.0.1:9/cb";
 
     fn location(response: &reqwest::Response) -> String {
@@ -186,37 +185,6 @@ mod sso {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_else(|| panic!("expected a redirect, got {}", response.status()))
             .to_owned()
-    }
-
-    /// A test CA and a server certificate for 127.0.0.1, as PEM files in
-    /// `dir`; returns the CA certificate.
-    fn write_test_tls(dir: &Path) -> reqwest::Certificate {
-        use rcgen::{
-            BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose,
-            IsCa, KeyPair, KeyUsagePurpose,
-        };
-        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca_params
-            .distinguished_name
-            .push(DnType::CommonName, "Amtsbote virtual-card test CA");
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
-        let server_key = KeyPair::generate().unwrap();
-        let mut params = CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
-        params
-            .distinguished_name
-            .push(DnType::CommonName, "127.0.0.1");
-        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-        let server = params.signed_by(&server_key, &ca).unwrap();
-        std::fs::write(dir.join("tls-chain.pem"), server.pem()).unwrap();
-        std::fs::write(
-            dir.join("tls-key.pem"),
-            Zeroizing::new(server_key.serialize_pem()).as_bytes(),
-        )
-        .unwrap();
-        std::fs::write(dir.join("test-ca.pem"), ca.pem()).unwrap();
-        reqwest::Certificate::from_pem(ca.pem().as_bytes()).unwrap()
     }
 
     /// How a login ended.
@@ -323,12 +291,16 @@ mod sso {
 
     /// The login-service configuration: TLS with the test certificate, the
     /// `[eid]` section as `g2c_testkit` writes it.
-    fn config_toml(listen: std::net::SocketAddr, dir: &Path, pki: &VirtualCardPki) -> String {
+    fn config_toml(
+        listen: std::net::SocketAddr,
+        tls: &TestTlsFiles,
+        pki: &VirtualCardPki,
+    ) -> String {
         format!(
             "listen = \"{listen}\"\nissuer = \"https://{listen}\"\nclients = []\n\n\
              [tls]\ncertificate_chain = {chain:?}\nprivate_key = {key:?}\n\n{eid}",
-            chain = dir.join("tls-chain.pem").display().to_string(),
-            key = dir.join("tls-key.pem").display().to_string(),
+            chain = tls.certificate_chain.display().to_string(),
+            key = tls.private_key.display().to_string(),
             eid = pki.eid.to_toml(),
         )
     }
@@ -337,11 +309,13 @@ mod sso {
     async fn citizen_logs_in_to_synapse_with_the_virtual_card_over_tls() {
         let dir = tempfile::tempdir().unwrap();
         let pki = VirtualCardPki::generate(&dir.path().join("pki")).unwrap();
-        let ca = write_test_tls(dir.path());
+        let test_tls = TestTls::generate().unwrap();
+        let tls_files = test_tls.write_to(dir.path()).unwrap();
+        let ca = test_tls.reqwest_ca_certificate().unwrap();
 
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let listen = listener.local_addr().unwrap();
-        let config = Config::parse(&config_toml(listen, dir.path(), &pki)).unwrap();
+        let config = Config::parse(&config_toml(listen, &tls_files, &pki)).unwrap();
         let tls = config.tls.as_ref().unwrap();
         let transport = Transport::tls_from_pem_files(&tls.certificate_chain, &tls.private_key)
             .await
@@ -370,30 +344,10 @@ mod sso {
         let mut random = [0u8; 24];
         getrandom::fill(&mut random).unwrap();
         let secret = Zeroizing::new(data_encoding::HEXLOWER.encode(&random));
-        let extra_config = format!(
-            r#"
-oidc_providers:
-  - idp_id: amtsbote-eid
-    idp_name: "Personalausweis"
-    issuer: "{issuer}"
-    client_id: "{CLIENT_ID}"
-    client_secret: "{secret}"
-    scopes: ["openid"]
-    user_mapping_provider:
-      config:
-        localpart_template: "{{{{ user.sub }}}}"
-sso:
-  client_whitelist: ["http://127.0.0.1:"]
-"#,
-            issuer = config.issuer,
-            secret = secret.as_str()
-        );
+        let extra_config = login_service_oidc_config(&config.issuer, &secret);
         let synapse = Synapse::start_with(SynapseOptions {
             extra_config,
-            env: vec![(
-                "SSL_CERT_FILE".into(),
-                dir.path().join("test-ca.pem").display().to_string(),
-            )],
+            env: tls_files.synapse_env(),
         })
         .await
         .unwrap();

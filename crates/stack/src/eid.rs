@@ -20,21 +20,21 @@ use g2c_login_service::eac::EacAuthenticator;
 use g2c_login_service::provider::Provider;
 use g2c_login_service::server::{Transport, serve};
 use g2c_login_service::signing::SigningKey;
-use g2c_testkit::{VIRTUAL_CARD_PIN, VirtualCard, VirtualCardPki};
+use g2c_testkit::{
+    LOGIN_SERVICE_CLIENT_ID, LOGIN_SERVICE_IDP_ID, TestTls, TestTlsFiles, VIRTUAL_CARD_PIN,
+    VirtualCard, VirtualCardPki, login_service_oidc_config,
+};
 use zeroize::Zeroizing;
 
 /// The `idp_id` of the provider in Synapse's config; clients ask for
 /// `oidc-` + this.
-pub const IDP_ID: &str = "amtsbote-eid";
-
-/// The client id Synapse uses at the provider.
-const CLIENT_ID: &str = "synapse";
+pub const IDP_ID: &str = LOGIN_SERVICE_IDP_ID;
 
 /// The virtual card and the login service, running.
 pub struct EidService {
     provider: Arc<Provider>,
     client_secret: Zeroizing<String>,
-    ca_file: PathBuf,
+    tls_files: TestTlsFiles,
     /// The login service's JWKS, for verifiers of its eID attestations.
     jwks_file: PathBuf,
     card: VirtualCard,
@@ -47,15 +47,17 @@ impl EidService {
         let pki = VirtualCardPki::generate(dir).context("generating the card's PKI")?;
         let card = tokio::task::block_in_place(|| VirtualCard::start_with_pki(&pki))
             .context("starting the virtual card")?;
-        let ca_file = write_test_tls(dir)?;
+        let tls_files = TestTls::generate()
+            .and_then(|tls| tls.write_to(dir))
+            .context("the login service's TLS certificate")?;
 
         let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
         let listen = listener.local_addr()?;
         let config = Config::parse(&format!(
             "listen = \"{listen}\"\nissuer = \"https://{listen}\"\nclients = []\n\n\
              [tls]\ncertificate_chain = {chain:?}\nprivate_key = {key:?}\n\n{eid}",
-            chain = dir.join("tls-chain.pem").display().to_string(),
-            key = dir.join("tls-key.pem").display().to_string(),
+            chain = tls_files.certificate_chain.display().to_string(),
+            key = tls_files.private_key.display().to_string(),
             eid = pki.eid.to_toml(),
         ))
         .context("the login service's configuration")?;
@@ -95,7 +97,7 @@ impl EidService {
         Ok(Self {
             provider,
             client_secret: random_secret()?,
-            ca_file,
+            tls_files,
             jwks_file,
             card,
             stop: Some(stop),
@@ -104,35 +106,18 @@ impl EidService {
 
     /// The `oidc_providers` (and `sso`) YAML for Synapse.
     pub fn synapse_config(&self) -> String {
-        format!(
-            r#"
-oidc_providers:
-  - idp_id: {IDP_ID}
-    idp_name: "Personalausweis"
-    issuer: "{issuer}"
-    client_id: "{CLIENT_ID}"
-    client_secret: "{secret}"
-    scopes: ["openid"]
-    user_mapping_provider:
-      config:
-        localpart_template: "{{{{ user.sub }}}}"
-sso:
-  client_whitelist: ["http://127.0.0.1:"]
-"#,
-            issuer = self.provider.issuer(),
-            secret = self.client_secret.as_str(),
-        )
+        login_service_oidc_config(self.provider.issuer(), &self.client_secret)
     }
 
     /// The environment Synapse needs to trust the provider's TLS.
     pub fn synapse_env(&self) -> Vec<(String, String)> {
-        vec![("SSL_CERT_FILE".into(), self.ca_file.display().to_string())]
+        self.tls_files.synapse_env()
     }
 
     /// Registers Synapse (its base URL) as the provider's one client.
     pub fn admit(&self, synapse_base_url: &str) -> anyhow::Result<()> {
         self.provider.set_clients(vec![ClientConfig {
-            client_id: CLIENT_ID.into(),
+            client_id: LOGIN_SERVICE_CLIENT_ID.into(),
             client_secret: self.client_secret.clone(),
             redirect_uris: vec![format!("{synapse_base_url}/_synapse/client/oidc/callback")],
         }])?;
@@ -147,7 +132,7 @@ sso:
             identity_provider: format!("oidc-{IDP_ID}"),
             reader: self.card.reader_name().to_owned(),
             pin: VIRTUAL_CARD_PIN.to_owned(),
-            ca_file: self.ca_file.display().to_string(),
+            ca_file: self.tls_files.ca_certificate.display().to_string(),
             attestation_issuer: self.provider.issuer().to_owned(),
             attestation_jwks_file: self.jwks_file.display().to_string(),
         }
@@ -177,37 +162,4 @@ fn random_secret() -> anyhow::Result<Zeroizing<String>> {
     Ok(Zeroizing::new(
         bytes.iter().map(|b| format!("{b:02x}")).collect(),
     ))
-}
-
-/// A CA for this run and a certificate for 127.0.0.1 it issued, as PEM
-/// files in `dir`; returns the CA file's path.
-fn write_test_tls(dir: &Path) -> anyhow::Result<PathBuf> {
-    use rcgen::{
-        BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose,
-        IsCa, KeyPair, KeyUsagePurpose,
-    };
-    let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "Amtsbote stack test CA");
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate()?)?;
-
-    let server_key = KeyPair::generate()?;
-    let mut params = CertificateParams::new(vec!["127.0.0.1".to_owned()])?;
-    params
-        .distinguished_name
-        .push(DnType::CommonName, "127.0.0.1");
-    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-    let server = params.signed_by(&server_key, &ca)?;
-
-    std::fs::write(dir.join("tls-chain.pem"), server.pem())?;
-    std::fs::write(
-        dir.join("tls-key.pem"),
-        Zeroizing::new(server_key.serialize_pem()).as_bytes(),
-    )?;
-    let ca_file = dir.join("test-ca.pem");
-    std::fs::write(&ca_file, ca.pem())?;
-    Ok(ca_file)
 }
