@@ -391,7 +391,7 @@ enum RequestList {
 
 async fn current_requests<R: Runtime>(app: &AppHandle<R>) -> RequestList {
     let core = app.state::<Core>();
-    let slot = core.client().lock().await;
+    let slot = core.client().read().await;
     let Some(client) = slot.as_ref() else {
         return RequestList::LoggedOut;
     };

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use g2c_core::{CitizenClient, CoreEvent, Profile, SyncOptions};
 use tauri::{AppHandle, Emitter as _, Manager as _, Runtime};
-use tokio::sync::{Mutex, OwnedMutexGuard, broadcast};
+use tokio::sync::{OwnedRwLockWriteGuard, RwLock, broadcast};
 
 use crate::config::TrustRoots;
 use crate::ipc::{REQUESTS_CHANGED, RequestsChanged};
@@ -13,27 +13,29 @@ use crate::ipc::{REQUESTS_CHANGED, RequestsChanged};
 /// The keychain profile of the app's one account.
 pub const PROFILE_NAME: &str = "default";
 
-/// The citizen's client, once logged in or restored. Commands lock it; while
-/// the startup restore runs, the lock is held, so the first commands wait
-/// for it instead of answering "logged out" too early.
+/// The citizen's client, once logged in or restored. Commands read it,
+/// concurrently (the request list, the notifications' re-read and an answer
+/// need not wait for each other); login, restore and logout write it. While
+/// the startup restore runs, the write lock is held, so the first commands
+/// wait for it instead of answering "logged out" too early.
 pub struct Core {
-    client: Arc<Mutex<Option<CitizenClient>>>,
+    client: Arc<RwLock<Option<CitizenClient>>>,
     profile: Profile,
 }
 
 impl Core {
     /// A core for `profile`, with the lock held by the returned guard until
     /// the restore is done.
-    pub fn new(profile: Profile) -> (Self, OwnedMutexGuard<Option<CitizenClient>>) {
-        let client = Arc::new(Mutex::new(None));
+    pub fn new(profile: Profile) -> (Self, OwnedRwLockWriteGuard<Option<CitizenClient>>) {
+        let client = Arc::new(RwLock::new(None));
         let guard = Arc::clone(&client)
-            .try_lock_owned()
-            .expect("a fresh mutex is unlocked");
+            .try_write_owned()
+            .expect("a fresh lock is free");
         (Self { client, profile }, guard)
     }
 
     /// The client slot.
-    pub fn client(&self) -> &Mutex<Option<CitizenClient>> {
+    pub fn client(&self) -> &RwLock<Option<CitizenClient>> {
         &self.client
     }
 
@@ -48,7 +50,7 @@ impl Core {
 pub async fn restore<R: Runtime>(
     app: AppHandle<R>,
     profile: Profile,
-    mut slot: OwnedMutexGuard<Option<CitizenClient>>,
+    mut slot: OwnedRwLockWriteGuard<Option<CitizenClient>>,
 ) {
     let started = std::time::Instant::now();
     match CitizenClient::restore(profile).await {

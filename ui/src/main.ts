@@ -333,8 +333,12 @@ async function start(): Promise<void> {
     state.welcome.startError = true;
   }
   renderKeepingFocus();
+  let initialLoad: Promise<void> = Promise.resolve();
   try {
     await onRequestsChanged(() => void refreshRequests());
+    // The list loads while the other listeners are registered: they do not
+    // concern it, and every change after this point reaches the one above.
+    initialLoad = refreshRequests();
     // A click on a notification (Rust shows the window first).
     await onOpenRequest((open) => navigate({ page: "request", roomId: open.roomId }));
     await mountUpdateBanner(document.body);
@@ -354,8 +358,9 @@ async function start(): Promise<void> {
     });
   } catch (error) {
     console.error("listening to the app's events failed", error);
+    initialLoad = refreshRequests();
   }
-  await refreshRequests();
+  await initialLoad;
 }
 
 void start();

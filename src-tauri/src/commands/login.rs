@@ -52,7 +52,7 @@ pub async fn eid_login_start(
     core: State<'_, Core>,
     pending: State<'_, PendingLogin>,
 ) -> Result<EidConsentDto, EidErrorDto> {
-    if core.client().lock().await.is_some() {
+    if core.client().read().await.is_some() {
         return Err(EidErrorDto::AlreadyLoggedIn);
     }
     let homeserver = config
@@ -126,7 +126,7 @@ pub async fn eid_login_authenticate<R: tauri::Runtime>(
     };
     drop(slot);
 
-    let mut client_slot = core.client().lock().await;
+    let mut client_slot = core.client().write().await;
     if client_slot.is_some() {
         return Err(EidErrorDto::AlreadyLoggedIn);
     }

@@ -33,7 +33,7 @@ pub fn app_info<R: tauri::Runtime>(app: tauri::AppHandle<R>) -> AppInfo {
 /// Whether someone is logged in, as whom (a pseudonym) and how connected.
 #[tauri::command]
 pub async fn session_state(core: State<'_, Core>) -> Result<SessionState, CommandError> {
-    Ok(session_of(core.client().lock().await.as_ref()))
+    Ok(session_of(core.client().read().await.as_ref()))
 }
 
 /// The citizen's requests, those needing action first.
@@ -42,7 +42,7 @@ pub async fn list_requests(
     core: State<'_, Core>,
     roots: State<'_, TrustRoots>,
 ) -> Result<Vec<RequestSummaryDto>, CommandError> {
-    let slot = core.client().lock().await;
+    let slot = core.client().read().await;
     let client = slot.as_ref().ok_or(CommandError::NotLoggedIn)?;
     let started = std::time::Instant::now();
     let requests = client.requests().await.map_err(command_error)?;
@@ -73,7 +73,7 @@ pub async fn login_with_password<R: tauri::Runtime>(
     password: String,
 ) -> Result<SessionState, CommandError> {
     let password = g2c_core::SecretString::new(password);
-    let mut slot = core.client().lock().await;
+    let mut slot = core.client().write().await;
     if slot.is_some() {
         return Err(CommandError::AlreadyLoggedIn);
     }

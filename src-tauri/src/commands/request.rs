@@ -124,8 +124,11 @@ pub async fn prepare_documents(
     .await
 }
 
-/// Normalises, encrypts and uploads the files, then queues the documents
-/// submission. Needs the network for the upload.
+/// Normalises the files and hands them to core's document outbox (kept
+/// encrypted in the local store), which uploads them and queues the
+/// submission, now or when the network returns. Offline the returned
+/// transaction id is the outbox's, which `retry_send` and `cancel_send`
+/// accept like any other.
 #[tauri::command]
 pub async fn submit_documents(
     core: State<'_, Core>,
@@ -266,7 +269,7 @@ async fn with_client<T>(
     core: &Core,
     f: impl AsyncFnOnce(&CitizenClient) -> Result<T, CoreError>,
 ) -> Result<T, CommandError> {
-    let slot = core.client().lock().await;
+    let slot = core.client().read().await;
     let client = slot.as_ref().ok_or(CommandError::NotLoggedIn)?;
     f(client).await.map_err(request_error)
 }

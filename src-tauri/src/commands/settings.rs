@@ -24,7 +24,7 @@ use crate::session::Core;
 /// verification, and whether this device can read the encrypted history.
 #[tauri::command]
 pub async fn account_overview(core: State<'_, Core>) -> Result<AccountDto, CommandError> {
-    let slot = core.client().lock().await;
+    let slot = core.client().read().await;
     let client = slot.as_ref().ok_or(CommandError::NotLoggedIn)?;
     let devices = client.devices().await.map_err(command_error)?;
     Ok(AccountDto {
@@ -82,7 +82,7 @@ pub async fn export_recovery_key<R: tauri::Runtime>(
     file_name: String,
 ) -> Result<RecoveryKeyExport, CommandError> {
     let key = {
-        let slot = core.client().lock().await;
+        let slot = core.client().read().await;
         let client = slot.as_ref().ok_or(CommandError::NotLoggedIn)?;
         client.recovery_key().await.map_err(command_error)?
     };
@@ -107,7 +107,7 @@ pub async fn export_recovery_key<R: tauri::Runtime>(
 pub async fn reveal_recovery_key(
     core: State<'_, Core>,
 ) -> Result<RevealedRecoveryKey, CommandError> {
-    let slot = core.client().lock().await;
+    let slot = core.client().read().await;
     let client = slot.as_ref().ok_or(CommandError::NotLoggedIn)?;
     let key = client.recovery_key().await.map_err(command_error)?;
     tracing::info!("recovery key revealed on the citizen's request");
@@ -125,7 +125,7 @@ pub async fn log_out<R: tauri::Runtime>(
 ) -> Result<SessionState, CommandError> {
     let client = core
         .client()
-        .lock()
+        .write()
         .await
         .take()
         .ok_or(CommandError::NotLoggedIn)?;

@@ -67,11 +67,13 @@ function startedAtMs(pid) {
   return bootTimeMs + (Number(fields[19]) * 1000) / ticksPerSecond;
 }
 
-/** VmRSS and VmHWM of `pid` in MiB. */
+/** VmRSS, VmHWM, RssAnon and RssFile of `pid` in MiB. */
 function memoryOf(pid) {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const kib = (name) => Number(status.match(new RegExp(`^${name}:\\s+(\\d+) kB$`, "m"))?.[1] ?? 0);
-  return { rss: kib("VmRSS") / 1024, hwm: kib("VmHWM") / 1024 };
+  // RssFile is mostly the mapped executable (a debug build's is large);
+  // RssAnon is the heap and stacks: what the app itself allocated.
+  return { rss: kib("VmRSS") / 1024, hwm: kib("VmHWM") / 1024, anon: kib("RssAnon") / 1024, file: kib("RssFile") / 1024 };
 }
 
 /** The app's process and WebKit's helper processes (children of the app). */
@@ -82,16 +84,22 @@ function appProcesses() {
   return { app, children };
 }
 
-/** Resolves once no app process is left (the single-instance plugin would hand a new start to it). */
+/**
+ * Resolves once no app, tauri-driver or WebKitWebDriver process is left: the
+ * single-instance plugin would hand a new start to a lingering app, and a
+ * lingering driver may still hold its port.
+ */
 async function appGone() {
   const deadline = Date.now() + 30_000;
-  while (pidsOf((argv) => argv[0] === process.env.AMTSBOTE_BINARY).length > 0) {
+  const ours = (argv) =>
+    argv[0] === process.env.AMTSBOTE_BINARY || /(^|\/)(tauri-driver|WebKitWebDriver)$/.test(argv[0]);
+  while (pidsOf(ours).length > 0) {
     if (Date.now() > deadline) throw new Error("the app did not exit");
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
-/** Resolves when the overview lists `count` requests; returns the epoch ms the UI marked it. */
+/** Resolves when the overview lists `count` requests; returns when (epoch ms) the UI marked it and the page's navigation started. */
 async function overviewReady(browser, count) {
   await browser.waitUntil(async () => (await browser.$$("li.request")).length === count, {
     timeout: 300_000,
@@ -100,7 +108,7 @@ async function overviewReady(browser, count) {
   });
   return browser.execute((count) => {
     const mark = performance.getEntriesByName("amtsbote:requests-rendered").find((m) => m.detail?.count === count);
-    return mark ? performance.timeOrigin + mark.startTime : null;
+    return mark ? { renderedAt: performance.timeOrigin + mark.startTime, pageStartedAt: performance.timeOrigin } : null;
   }, count);
 }
 
@@ -153,20 +161,27 @@ try {
 
   // 2. and 3. Restarts with the session from the keychain.
   const starts = [];
+  const pages = [];
   const memory = [];
   for (let run = 1; run <= runs; run += 1) {
     app = await startApp({ env });
     try {
-      const readyAt = await overviewReady(app.browser, requests);
+      const ready = await overviewReady(app.browser, requests);
       const { app: pid, children } = appProcesses();
-      if (readyAt === null) throw new Error("the UI did not mark the rendered request list");
-      const startMs = readyAt - startedAtMs(pid);
+      if (ready === null) throw new Error("the UI did not mark the rendered request list");
+      const startedAt = startedAtMs(pid);
+      const startMs = ready.renderedAt - startedAt;
+      const pageMs = ready.pageStartedAt - startedAt;
       const own = memoryOf(pid);
       const helpers = children.map(memoryOf);
       const total = own.rss + helpers.reduce((sum, m) => sum + m.rss, 0);
       starts.push(startMs);
-      memory.push({ app: own.rss, appPeak: own.hwm, total });
-      console.error(`run ${run}: overview with ${requests} requests after ${startMs.toFixed(0)} ms; RSS app ${own.rss.toFixed(1)} MiB, with WebKit ${total.toFixed(1)} MiB`);
+      pages.push(pageMs);
+      memory.push({ app: own.rss, appPeak: own.hwm, appAnon: own.anon, appFile: own.file, total });
+      console.error(
+        `run ${run}: overview with ${requests} requests after ${startMs.toFixed(0)} ms (web page started after ${pageMs.toFixed(0)} ms); RSS app ${own.rss.toFixed(1)} MiB ` +
+          `(anon ${own.anon.toFixed(1)}, file ${own.file.toFixed(1)}), with WebKit ${total.toFixed(1)} MiB`,
+      );
     } finally {
       await app.stop();
       await appGone();
@@ -178,9 +193,12 @@ try {
     runs,
     login_ms: loginMs,
     start_ms: { median: median(starts), min: Math.min(...starts), max: Math.max(...starts) },
+    page_started_ms: { median: median(pages) },
     rss_mib: {
       app_median: median(memory.map((m) => m.app)),
       app_peak_max: Math.max(...memory.map((m) => m.appPeak)),
+      app_anon_median: median(memory.map((m) => m.appAnon)),
+      app_file_median: median(memory.map((m) => m.appFile)),
       with_webkit_median: median(memory.map((m) => m.total)),
     },
   };
@@ -188,7 +206,9 @@ try {
 |---|---|
 | eID login, click to overview | ${loginMs} ms |
 | start to overview with ${requests} requests (median of ${runs}; min–max) | ${result.start_ms.median.toFixed(0)} ms (${result.start_ms.min.toFixed(0)}–${result.start_ms.max.toFixed(0)}) |
+| of it: process start to the web page's navigation start (median) | ${result.page_started_ms.median.toFixed(0)} ms |
 | RSS of the app process (median; peak) | ${result.rss_mib.app_median.toFixed(1)} MiB (${result.rss_mib.app_peak_max.toFixed(1)}) |
+| of it anonymous (heap, stacks) / file-backed (median) | ${result.rss_mib.app_anon_median.toFixed(1)} / ${result.rss_mib.app_file_median.toFixed(1)} MiB |
 | RSS of app + WebKit web/network processes (median) | ${result.rss_mib.with_webkit_median.toFixed(1)} MiB |`);
   console.log(JSON.stringify(result));
 } finally {
