@@ -12,6 +12,7 @@ pub mod config;
 pub mod ipc;
 pub mod notifications;
 pub mod readers;
+pub mod request_list;
 pub mod session;
 pub mod tray;
 pub mod updater;

@@ -395,7 +395,7 @@ async fn current_requests<R: Runtime>(app: &AppHandle<R>) -> RequestList {
     let Some(client) = slot.as_ref() else {
         return RequestList::LoggedOut;
     };
-    match client.requests().await {
+    match core.requests().read(client).await {
         Ok(requests) => RequestList::Read(requests.iter().map(RequestSnapshot::from).collect()),
         Err(error) => {
             tracing::debug!(%error, "could not read the requests for notifications");

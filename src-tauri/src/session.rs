@@ -9,6 +9,7 @@ use tokio::sync::{OwnedRwLockWriteGuard, RwLock, broadcast};
 
 use crate::config::TrustRoots;
 use crate::ipc::{REQUESTS_CHANGED, RequestsChanged};
+use crate::request_list::RequestList;
 
 /// The keychain profile of the app's one account.
 pub const PROFILE_NAME: &str = "default";
@@ -21,6 +22,7 @@ pub const PROFILE_NAME: &str = "default";
 pub struct Core {
     client: Arc<RwLock<Option<CitizenClient>>>,
     profile: Profile,
+    requests: RequestList,
 }
 
 impl Core {
@@ -31,12 +33,24 @@ impl Core {
         let guard = Arc::clone(&client)
             .try_write_owned()
             .expect("a fresh lock is free");
-        (Self { client, profile }, guard)
+        (
+            Self {
+                client,
+                profile,
+                requests: RequestList::default(),
+            },
+            guard,
+        )
     }
 
     /// The client slot.
     pub fn client(&self) -> &RwLock<Option<CitizenClient>> {
         &self.client
+    }
+
+    /// The request list shared by the overview and the notifications.
+    pub fn requests(&self) -> &RequestList {
+        &self.requests
     }
 
     /// The profile logins and restores use.
@@ -74,6 +88,9 @@ pub fn activate<R: Runtime>(app: &AppHandle<R>, client: &CitizenClient) {
     if let Some(roots) = app.try_state::<TrustRoots>() {
         client.set_trust_anchors(roots.anchors());
     }
+    if let Some(core) = app.try_state::<Core>() {
+        core.requests().invalidate();
+    }
     client.start_sync(SyncOptions::default());
     let events = client.subscribe();
     tauri::async_runtime::spawn(forward(app.clone(), events));
@@ -84,6 +101,8 @@ async fn forward<R: Runtime>(app: AppHandle<R>, mut events: broadcast::Receiver<
     loop {
         match events.recv().await {
             Ok(event) => {
+                // Any event may change a summary (a send state, too).
+                app.state::<Core>().requests().invalidate();
                 crate::commands::request::notify_request_changed(&app, &event);
                 if let Some(room_ids) = changes_requests(&event) {
                     notify(&app, room_ids);
@@ -91,6 +110,7 @@ async fn forward<R: Runtime>(app: AppHandle<R>, mut events: broadcast::Receiver<
             }
             Err(broadcast::error::RecvError::Lagged(skipped)) => {
                 tracing::debug!(skipped, "event forwarder lagged");
+                app.state::<Core>().requests().invalidate();
                 notify(&app, Vec::new());
             }
             Err(broadcast::error::RecvError::Closed) => break,

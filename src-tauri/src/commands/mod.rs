@@ -45,10 +45,10 @@ pub async fn list_requests(
     let slot = core.client().read().await;
     let client = slot.as_ref().ok_or(CommandError::NotLoggedIn)?;
     let started = std::time::Instant::now();
-    let requests = client.requests().await.map_err(command_error)?;
+    let requests = core.requests().read(client).await.map_err(command_error)?;
     let read = started.elapsed();
     let mut summaries = Vec::with_capacity(requests.len());
-    for summary in requests {
+    for summary in requests.iter().cloned() {
         let trust = trust::stored_authority_trust(client, &roots, &summary.room_id).await;
         summaries.push(summary_dto(summary, trust));
     }
