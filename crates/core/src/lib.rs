@@ -24,6 +24,8 @@
 //! - [`document_outbox`]: documents answered offline, stored encrypted
 //!   and uploaded when the network returns.
 //! - [`request_page`]: one request's page and the citizen's answers.
+//! - `summary_store`: request summaries kept in the encrypted store and
+//!   reused while a room's latest event is unchanged.
 //! - [`events`]: the serde-serializable event stream for the UI.
 //! - [`trust`]: authorities verified by X.509, room keys only to
 //!   verified devices, marked senders.
@@ -44,6 +46,7 @@ mod room_events;
 pub mod rooms;
 pub mod send;
 pub mod session;
+mod summary_store;
 pub mod sync;
 pub mod trust;
 

@@ -9,7 +9,9 @@
 //! The events come from matrix-sdk's event cache ([`crate::room_events`]:
 //! the local store first, the homeserver only for what it lacks), at most
 //! [`MAX_EVENTS`] per room, applied oldest first; rooms are read
-//! [`CONCURRENT_ROOMS`] at a time. If the events do not reach back to the
+//! [`CONCURRENT_ROOMS`] at a time. A summary computed from a room's whole
+//! history is stored ([`crate::summary_store`]) and reused while the room's
+//! latest event is the same, so a start is a store read per room. If the events do not reach back to the
 //! room's start, the metadata and status fall back to the room's current
 //! state. An event from the citizen's
 //! own user counts as the citizen's, every other sender as the authority's
@@ -27,11 +29,12 @@ use matrix_sdk::ruma::events::{AnySyncTimelineEvent, StateEventType};
 use matrix_sdk::ruma::serde::Raw;
 use matrix_sdk::ruma::{MilliSecondsSinceUnixEpoch, OwnedEventId, OwnedUserId};
 use matrix_sdk::{Client, Room};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::CoreError;
 use crate::room_events;
 use crate::session::CitizenClient;
+use crate::summary_store::{self, StoredSummary};
 
 pub use g2c_protocol::request::Status as RequestStatus;
 
@@ -43,7 +46,7 @@ pub use crate::room_events::MAX_EVENTS;
 pub const CONCURRENT_ROOMS: usize = 8;
 
 /// One request as the overview shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestSummary {
     /// The request room.
     pub room_id: String,
@@ -68,18 +71,31 @@ impl CitizenClient {
     /// Summaries of every joined, encrypted request room, those that need
     /// the citizen's action first, then the newest submission first.
     ///
-    /// Reads each room's recent history from the homeserver; a room whose
+    /// A room whose latest event is unchanged since its summary was stored
+    /// is read from the store; any other room's history is read from the
+    /// event cache (the homeserver for what it lacks); a room whose
     /// history cannot be read is summarised from its state alone.
     pub async fn requests(&self) -> Result<Vec<RequestSummary>, CoreError> {
+        Ok(self
+            .requests_with_origin()
+            .await
+            .into_iter()
+            .map(|(summary, _)| summary)
+            .collect())
+    }
+
+    /// [`Self::requests`], each with where it came from.
+    pub(crate) async fn requests_with_origin(&self) -> Vec<(RequestSummary, Origin)> {
         let own = self.matrix().user_id().map(ToOwned::to_owned);
-        let mut summaries: Vec<RequestSummary> = stream::iter(self.matrix().joined_rooms())
-            .map(|room| summary_of(self.matrix(), room, own.as_ref()))
-            .buffer_unordered(CONCURRENT_ROOMS)
-            .filter_map(std::future::ready)
-            .collect()
-            .await;
-        sort(&mut summaries);
-        Ok(summaries)
+        let mut summaries: Vec<(RequestSummary, Origin)> =
+            stream::iter(self.matrix().joined_rooms())
+                .map(|room| summary_of(self.matrix(), room, own.as_ref()))
+                .buffer_unordered(CONCURRENT_ROOMS)
+                .filter_map(std::future::ready)
+                .collect()
+                .await;
+        summaries.sort_by(|(a, _), (b, _)| order(a, b));
+        summaries
     }
 
     /// The summary of one request room, `None` if it is not a joined,
@@ -93,26 +109,36 @@ impl CitizenClient {
     }
 }
 
-/// Needs action first, then the newest submission first, then by room.
-fn sort(summaries: &mut [RequestSummary]) {
-    summaries.sort_by(|a, b| {
-        b.needs_action
-            .cmp(&a.needs_action)
-            .then_with(|| b.submitted_at.cmp(&a.submitted_at))
-            .then_with(|| a.room_id.cmp(&b.room_id))
-    });
+/// Where a summary came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// The state store: the room's latest event was unchanged.
+    Stored,
+    /// The room's history.
+    Computed,
 }
 
+/// Needs action first, then the newest submission first, then by room.
+fn order(a: &RequestSummary, b: &RequestSummary) -> std::cmp::Ordering {
+    b.needs_action
+        .cmp(&a.needs_action)
+        .then_with(|| b.submitted_at.cmp(&a.submitted_at))
+        .then_with(|| a.room_id.cmp(&b.room_id))
+}
+
+/// The summary, and the earliest expiry of its open prompts (milliseconds
+/// since the epoch): after it the summary changes without a new event.
 async fn summarise(
     room: &Room,
     state_metadata: RequestEventContent,
     events: &[TimelineEvent],
-) -> RequestSummary {
+    now: MilliSecondsSinceUnixEpoch,
+) -> (RequestSummary, Option<i64>) {
     let (machine, refused) = RequestStateMachine::from_events(events);
     for (event_id, error) in &refused {
         tracing::debug!(room_id = %room.room_id(), %event_id, %error, "event refused by the request state machine");
     }
-    let view = machine.view(MilliSecondsSinceUnixEpoch::now());
+    let view = machine.view(now);
     let metadata = view.metadata.cloned().unwrap_or(state_metadata);
     let status = match view.status {
         Some(status) => Some(status.clone()),
@@ -121,8 +147,13 @@ async fn summarise(
             .map(|s| s.status),
     };
     let open_prompts = view.needs_citizen_action().count();
+    let valid_until_ms = view
+        .needs_citizen_action()
+        .filter_map(|prompt| prompt.record.prompt.meta().expires())
+        .map(|expires| expires.as_millisecond())
+        .min();
     let needs_action = open_prompts > 0 || status == Some(RequestStatus::ActionRequired);
-    RequestSummary {
+    let summary = RequestSummary {
         room_id: room.room_id().to_string(),
         service: metadata.service_name,
         authority: metadata.authority_name,
@@ -131,7 +162,8 @@ async fn summarise(
         status,
         open_prompts,
         needs_action,
-    }
+    };
+    (summary, valid_until_ms)
 }
 
 /// The content of a G2C state event with an empty state key, parsed and
@@ -193,38 +225,85 @@ struct MinimalEvent {
     content: serde_json::Value,
 }
 
-/// The summary of `room`, `None` if it is not an encrypted request room.
+/// The summary of `room`, `None` if it is not an encrypted request room:
+/// the stored one while the room's latest event is unchanged, else
+/// computed from its history (and stored if that history was whole).
 async fn summary_of(
     client: &Client,
     room: Room,
     own: Option<&OwnedUserId>,
-) -> Option<RequestSummary> {
+) -> Option<(RequestSummary, Origin)> {
     if !room.encryption_state().is_encrypted() {
         return None;
     }
     let metadata = state_content::<RequestEventContent>(&room, REQUEST).await?;
-    let events = match recent_g2c_events(client, &room, own).await {
-        Ok(events) => events,
+    let now = MilliSecondsSinceUnixEpoch::now();
+    match room_events::latest_event_id(client, &room).await {
+        Ok(Some(latest)) => {
+            if let Some(stored) = summary_store::load(client, room.room_id()).await
+                && stored.is_valid(&latest, now)
+            {
+                return Some((stored.summary, Origin::Stored));
+            }
+        }
+        Ok(None) => {}
+        Err(error) => {
+            tracing::debug!(room_id = %room.room_id(), %error, "could not read the room's latest event");
+        }
+    }
+    let history = match RoomHistory::read(client, &room, own).await {
+        Ok(history) => history,
         Err(error) => {
             tracing::warn!(room_id = %room.room_id(), %error, "could not read the request's history");
-            Vec::new()
+            RoomHistory::default()
         }
     };
-    Some(summarise(&room, metadata, &events).await)
+    let (summary, valid_until_ms) = summarise(&room, metadata, &history.g2c_events, now).await;
+    if history.whole
+        && let Some(latest_event_id) = history.latest_event_id
+    {
+        let stored = StoredSummary {
+            latest_event_id,
+            valid_until_ms,
+            summary,
+        };
+        summary_store::save(client, room.room_id(), &stored).await;
+        return Some((stored.summary, Origin::Computed));
+    }
+    Some((summary, Origin::Computed))
 }
 
-/// The room's G2C events (of at most [`MAX_EVENTS`] timeline events read),
-/// oldest first.
-async fn recent_g2c_events(
-    client: &Client,
-    room: &Room,
-    own: Option<&OwnedUserId>,
-) -> Result<Vec<TimelineEvent>, CoreError> {
-    let (events, _reached_start) = room_events::read(client, room).await?;
-    Ok(events
-        .iter()
-        .filter_map(|event| g2c_event(event.raw(), own))
-        .collect())
+/// What the summary needs of a room's history.
+#[derive(Default)]
+struct RoomHistory {
+    /// The G2C events (of at most [`MAX_EVENTS`] timeline events read),
+    /// oldest first.
+    g2c_events: Vec<TimelineEvent>,
+    /// The latest event read.
+    latest_event_id: Option<OwnedEventId>,
+    /// Whether a summary of it may be stored: the room's start or
+    /// [`MAX_EVENTS`] was reached and every event was decrypted (a late
+    /// decryption replaces an event without a new latest event).
+    whole: bool,
+}
+
+impl RoomHistory {
+    async fn read(
+        client: &Client,
+        room: &Room,
+        own: Option<&OwnedUserId>,
+    ) -> Result<Self, CoreError> {
+        let (events, reached_start) = room_events::read(client, room).await?;
+        let decrypted = !events.iter().any(|event| event.kind.is_utd());
+        Ok(Self {
+            g2c_events: events
+                .iter()
+                .filter_map(|event| g2c_event(event.raw(), own))
+                .collect(),
+            latest_event_id: events.last().and_then(|event| event.event_id()),
+            whole: (reached_start || events.len() >= MAX_EVENTS) && decrypted,
+        })
+    }
 }
 
 /// A timeline event as the state machine's G2C event, if it is one and
@@ -271,20 +350,24 @@ mod tests {
 
     #[test]
     fn requests_sort_needs_action_first_then_newest() {
-        let mut list = vec![
+        let mut list = [
             summary("!a", false, "2026-01-02T00:00:00Z"),
             summary("!b", true, "2026-01-01T00:00:00Z"),
             summary("!c", false, "2026-01-03T00:00:00Z"),
             summary("!d", true, "2026-01-04T00:00:00Z"),
         ];
-        sort(&mut list);
+        list.sort_by(order);
         let order: Vec<_> = list.iter().map(|s| s.room_id.as_str()).collect();
         assert_eq!(order, ["!d", "!b", "!c", "!a"]);
     }
 
-    /// Against a real Synapse: the authority (g2c-authority) opens a request
-    /// room, sets `action_required` and sends one inquiry; the citizen's
-    /// summary shows the metadata, the status and one open prompt.
+    /// Against a real Synapse: the authority (g2c-authority) opens two
+    /// request rooms, sets `action_required` in one and sends one inquiry;
+    /// the citizen's summaries show the metadata, the status and one open
+    /// prompt. The summaries are then stored: a new status and a new prompt
+    /// are shown at the next read (a stored summary is never stale), and a
+    /// client restored with the homeserver stopped reads every summary from
+    /// the store, complete.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn requests_summary_from_a_real_authority_room() {
         use std::time::Duration;
@@ -298,7 +381,7 @@ mod tests {
 
         use crate::{Profile, SecretString, SyncOptions};
 
-        let synapse = g2c_testkit::Synapse::start().await.unwrap();
+        let mut synapse = g2c_testkit::Synapse::start().await.unwrap();
         let citizen_user = synapse.register_user("citizen").await.unwrap();
         let authority_user = synapse.register_user("amt").await.unwrap();
 
@@ -350,6 +433,20 @@ mod tests {
             .await
             .unwrap();
         citizen.join_room(room_id.as_str()).await.unwrap();
+        let quiet_room_id = authority
+            .open_request_room(
+                &UserId::parse(citizen_user.user_id.as_str()).unwrap(),
+                RequestEventContent {
+                    service_name: "Wohnsitz ummelden".into(),
+                    authority_name: "Bürgeramt Mitte".into(),
+                    reference_number: "BA-2026-0007".into(),
+                    submitted_at: Rfc3339::new("2026-11-21T10:00:00+01:00"),
+                    description: None,
+                },
+            )
+            .await
+            .unwrap();
+        citizen.join_room(quiet_room_id.as_str()).await.unwrap();
         authority.sync_once(Duration::ZERO).await.unwrap();
         authority
             .set_status(
@@ -380,26 +477,119 @@ mod tests {
             open_prompts: 1,
             needs_action: true,
         };
+        let quiet = RequestSummary {
+            room_id: quiet_room_id.to_string(),
+            service: "Wohnsitz ummelden".into(),
+            authority: "Bürgeramt Mitte".into(),
+            reference: "BA-2026-0007".into(),
+            submitted_at: "2026-11-21T10:00:00+01:00".into(),
+            status: Some(RequestStatus::Submitted),
+            open_prompts: 0,
+            needs_action: false,
+        };
         // Until sync brought the state and the room key, the summary lags.
         let mut last = Vec::new();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
         while tokio::time::Instant::now() < deadline {
             last = citizen.requests().await.unwrap();
-            if last.first() == Some(&expected) {
+            if last == [expected.clone(), quiet.clone()] {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
-        assert_eq!(last, vec![expected]);
+        assert_eq!(last, vec![expected.clone(), quiet.clone()]);
+        // Computed from whole histories, they were stored.
+        assert_eq!(
+            citizen.requests_with_origin().await,
+            vec![
+                (expected.clone(), Origin::Stored),
+                (quiet.clone(), Origin::Stored)
+            ]
+        );
+
+        // A new status, then a new prompt: each shows at the next read once
+        // the event is in the citizen's event cache.
+        let status_event = authority
+            .set_status(&room_id, StatusEventContent::new(RequestStatus::InReview))
+            .await
+            .unwrap();
+        wait_until_cached(&citizen, &room_id, &status_event).await;
+        let in_review = RequestSummary {
+            status: Some(RequestStatus::InReview),
+            ..expected.clone()
+        };
+        assert_eq!(
+            citizen.requests_with_origin().await,
+            vec![
+                (in_review.clone(), Origin::Computed),
+                (quiet.clone(), Origin::Stored)
+            ]
+        );
+        let prompt_event = authority
+            .send_prompt(
+                &room_id,
+                Prompt::Inquiry(InquiryEventContent::new(
+                    "Seit wann angeln Sie?",
+                    Language::De,
+                )),
+                Some("inquiry"),
+            )
+            .await
+            .unwrap();
+        wait_until_cached(&citizen, &room_id, &prompt_event).await;
+        let two_prompts = RequestSummary {
+            open_prompts: 2,
+            ..in_review
+        };
+        assert_eq!(
+            citizen.requests().await.unwrap(),
+            vec![two_prompts.clone(), quiet.clone()]
+        );
+
+        // Restored with the homeserver stopped: every summary, complete,
+        // from the store.
+        let profile = citizen.profile().clone();
+        citizen.shutdown();
+        drop(citizen);
+        synapse.stop().unwrap();
+        let citizen = CitizenClient::restore(profile)
+            .await
+            .unwrap()
+            .expect("the session to restore");
+        assert_eq!(
+            citizen.requests_with_origin().await,
+            vec![(two_prompts, Origin::Stored), (quiet, Origin::Stored)]
+        );
         assert_eq!(
             citizen
                 .request(room_id.as_str())
                 .await
                 .unwrap()
                 .map(|r| r.open_prompts),
-            Some(1)
+            Some(2)
         );
-        citizen.stop_sync();
         citizen.logout().await.unwrap();
+    }
+
+    /// Waits (event-driven, bounded) until `event_id` is in the citizen's
+    /// event cache of `room_id`.
+    async fn wait_until_cached(
+        citizen: &CitizenClient,
+        room_id: &matrix_sdk::ruma::RoomId,
+        event_id: &matrix_sdk::ruma::EventId,
+    ) {
+        let room = citizen.matrix().get_room(room_id).unwrap();
+        citizen.matrix().event_cache().subscribe().unwrap();
+        let (cache, _drop_handles) = room.event_cache().await.unwrap();
+        let (_, mut updates) = cache.subscribe().await.unwrap();
+        let cached = async {
+            while cache.find_event(event_id).await.unwrap().is_none() {
+                // Lagging only means: look again.
+                let _ = updates.recv().await;
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(120), cached)
+            .await
+            .expect("the event to reach the citizen's event cache");
     }
 }

@@ -12,6 +12,7 @@
 use std::time::Duration;
 
 use matrix_sdk::deserialized_responses::TimelineEvent as MatrixEvent;
+use matrix_sdk::ruma::OwnedEventId;
 use matrix_sdk::{Client, Room};
 
 use crate::error::CoreError;
@@ -59,4 +60,18 @@ pub(crate) async fn read(
         }
     }
     Ok((cache.events().await?, complete))
+}
+
+/// The id of the room's latest event as the event cache holds it; `None`
+/// if the cache holds no event. Loads only the cache's last chunk from the
+/// store: cheap, and no network.
+pub(crate) async fn latest_event_id(
+    client: &Client,
+    room: &Room,
+) -> Result<Option<OwnedEventId>, CoreError> {
+    client.event_cache().subscribe()?;
+    let (cache, _drop_handles) = room.event_cache().await?;
+    Ok(cache
+        .rfind_map_event_in_memory_by(|event| event.event_id())
+        .await?)
 }
