@@ -270,6 +270,12 @@ async fn summary_of(
         summary_store::save(client, room.room_id(), &stored).await;
         return Some((stored.summary, Origin::Computed));
     }
+    tracing::debug!(
+        room_id = %room.room_id(),
+        reached_start = history.reached_start,
+        undecrypted = history.undecrypted,
+        "request summary computed but not stored"
+    );
     Some((summary, Origin::Computed))
 }
 
@@ -285,6 +291,10 @@ struct RoomHistory {
     /// [`MAX_EVENTS`] was reached and every event was decrypted (a late
     /// decryption replaces an event without a new latest event).
     whole: bool,
+    /// Whether the room's start was reached.
+    reached_start: bool,
+    /// How many events read could not be decrypted.
+    undecrypted: usize,
 }
 
 impl RoomHistory {
@@ -294,14 +304,16 @@ impl RoomHistory {
         own: Option<&OwnedUserId>,
     ) -> Result<Self, CoreError> {
         let (events, reached_start) = room_events::read(client, room).await?;
-        let decrypted = !events.iter().any(|event| event.kind.is_utd());
+        let undecrypted = events.iter().filter(|event| event.kind.is_utd()).count();
         Ok(Self {
             g2c_events: events
                 .iter()
                 .filter_map(|event| g2c_event(event.raw(), own))
                 .collect(),
             latest_event_id: events.last().and_then(|event| event.event_id()),
-            whole: (reached_start || events.len() >= MAX_EVENTS) && decrypted,
+            whole: (reached_start || events.len() >= MAX_EVENTS) && undecrypted == 0,
+            reached_start,
+            undecrypted,
         })
     }
 }
