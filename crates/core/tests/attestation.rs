@@ -11,7 +11,7 @@ mod common;
 use std::time::Duration;
 
 use base64::Engine as _;
-use common::{WAIT, fast_sync, login, wait_until};
+use common::{WAIT, fast_sync, login, login_authority, wait_until};
 use g2c_authority::AuthorityClient;
 use g2c_authority::trust::{
     ATTESTATION_AUDIENCE, ATTESTATION_EVENT, AttestationRefusal, AttestationVerifier,
@@ -154,16 +154,7 @@ async fn notices_go_only_to_citizens_attested_by_the_login_service() {
     let synapse = g2c_testkit::Synapse::start().await.unwrap();
     let citizen = login(&synapse, "erika").await;
     let citizen_id = UserId::parse(citizen.user.user_id.as_str()).unwrap();
-    let authority_user = synapse.register_user("fischereiamt").await.unwrap();
-    let authority_dir = tempfile::tempdir().unwrap();
-    let authority = AuthorityClient::login(
-        synapse.base_url(),
-        authority_dir.path(),
-        &authority_user.localpart,
-        &authority_user.password,
-    )
-    .await
-    .unwrap();
+    let authority = login_authority(&synapse, "fischereiamt").await;
     let service = ServiceKey::generate();
     let verifier = AttestationVerifier::new(ISSUER, &service.jwks).unwrap();
 
@@ -184,15 +175,17 @@ async fn notices_go_only_to_citizens_attested_by_the_login_service() {
     );
 
     let room_id: OwnedRoomId = authority
+        .client
         .open_request_room(&citizen_id, request("FA-1"))
         .await
         .unwrap();
     citizen.client.start_sync(fast_sync());
     joined(&citizen.client, &room_id).await;
-    authority.sync_once(Duration::ZERO).await.unwrap();
+    authority.client.sync_once(Duration::ZERO).await.unwrap();
 
     // No attestation: refused.
     let refused = authority
+        .client
         .send_notice_to_attested(&room_id, notice(), &[], None, &verifier)
         .await
         .unwrap_err();
@@ -232,8 +225,9 @@ async fn notices_go_only_to_citizens_attested_by_the_login_service() {
         citizen.client.set_eid_attestation(&forged).await.unwrap(),
         1
     );
-    authority_sees(&authority, &room_id, &citizen_id, &forged).await;
+    authority_sees(&authority.client, &room_id, &citizen_id, &forged).await;
     let refused = authority
+        .client
         .send_notice_to_attested(&room_id, notice(), &[], None, &verifier)
         .await
         .unwrap_err();
@@ -247,8 +241,9 @@ async fn notices_go_only_to_citizens_attested_by_the_login_service() {
     let other_key = base64::engine::general_purpose::STANDARD_NO_PAD.encode([7u8; 32]);
     let other = service.attest(citizen_id.as_str(), &other_key);
     citizen.client.set_eid_attestation(&other).await.unwrap();
-    authority_sees(&authority, &room_id, &citizen_id, &other).await;
+    authority_sees(&authority.client, &room_id, &citizen_id, &other).await;
     let refused = authority
+        .client
         .send_notice_to_attested(&room_id, notice(), &[], None, &verifier)
         .await
         .unwrap_err();
@@ -256,7 +251,7 @@ async fn notices_go_only_to_citizens_attested_by_the_login_service() {
         matches!(refused, AttestationRefusal::KeyMismatch(_)),
         "{refused}"
     );
-    assert_eq!(notices_sent(&authority, &room_id).await, 0);
+    assert_eq!(notices_sent(&authority.client, &room_id).await, 0);
 
     // The login service's attestation of the citizen's own key: sent.
     let genuine = service.attest(citizen_id.as_str(), &master_key);
@@ -265,22 +260,25 @@ async fn notices_go_only_to_citizens_attested_by_the_login_service() {
         citizen.client.eid_attestation().await.unwrap().as_deref(),
         Some(genuine.as_str())
     );
-    authority_sees(&authority, &room_id, &citizen_id, &genuine).await;
+    authority_sees(&authority.client, &room_id, &citizen_id, &genuine).await;
     authority
+        .client
         .send_notice_to_attested(&room_id, notice(), &[], None, &verifier)
         .await
         .unwrap();
-    assert_eq!(notices_sent(&authority, &room_id).await, 1);
+    assert_eq!(notices_sent(&authority.client, &room_id).await, 1);
 
     // A request room opened later gets the stored attestation by itself
     // once the citizen's app has joined it.
     let second: OwnedRoomId = authority
+        .client
         .open_request_room(&citizen_id, request("FA-2"))
         .await
         .unwrap();
     joined(&citizen.client, &second).await;
-    authority_sees(&authority, &second, &citizen_id, &genuine).await;
+    authority_sees(&authority.client, &second, &citizen_id, &genuine).await;
     authority
+        .client
         .send_notice_to_attested(&second, notice(), &[], None, &verifier)
         .await
         .unwrap();

@@ -9,10 +9,10 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{WAIT, fast_sync, login, wait_until};
+use common::{TestAuthority, WAIT, fast_sync, login, login_authority, wait_until};
+use g2c_authority::Incoming;
 use g2c_authority::answer::AnswerContent as AuthorityAnswer;
 use g2c_authority::scenario::{RunOptions, Scenario, run_scenario};
-use g2c_authority::{AuthorityClient, Incoming};
 use g2c_core::documents::DocumentError;
 use g2c_core::request_page::{
     AnswerContent, AnswerSendState, CannotDisplayReason, DocumentRefusal, PromptContent,
@@ -43,13 +43,6 @@ fn pdf(size: usize) -> Vec<u8> {
     bytes.resize(size.saturating_sub(6), b' ');
     bytes.extend_from_slice(b"\n%%EOF");
     bytes
-}
-
-async fn authority_login(synapse: &g2c_testkit::Synapse, dir: &Path) -> AuthorityClient {
-    let user = synapse.register_user("fischereiamt").await.unwrap();
-    AuthorityClient::login(synapse.base_url(), dir, &user.localpart, &user.password)
-        .await
-        .unwrap()
 }
 
 /// Joins the first room the citizen is invited to; its id.
@@ -113,8 +106,13 @@ async fn fishing_permit_case_answered_through_the_request_page() {
     let synapse = g2c_testkit::Synapse::start().await.unwrap();
     let citizen = login(&synapse, "erika").await;
     citizen.client.start_sync(fast_sync());
-    let authority_dir = tempfile::tempdir().unwrap();
-    let authority = authority_login(&synapse, authority_dir.path()).await;
+    // The client moves into the scenario's task; its data directory stays
+    // until the end of the test.
+    let TestAuthority {
+        client: authority,
+        dir: _authority_dir,
+        ..
+    } = login_authority(&synapse, "fischereiamt").await;
     let scenario = Scenario::from_path(&scenario_path()).unwrap();
     let options = RunOptions {
         citizen: Some(OwnedUserId::try_from(citizen.user.user_id.as_str()).unwrap()),
@@ -387,10 +385,10 @@ async fn hostile_events_shown_and_offline_answer_delivered() {
     let mut synapse = g2c_testkit::Synapse::start().await.unwrap();
     let citizen = login(&synapse, "max").await;
     citizen.client.start_sync(fast_sync());
-    let authority_dir = tempfile::tempdir().unwrap();
-    let authority = authority_login(&synapse, authority_dir.path()).await;
-    let mut answers = authority.answers();
+    let authority = login_authority(&synapse, "fischereiamt").await;
+    let mut answers = authority.client.answers();
     let room = authority
+        .client
         .open_request_room(
             &OwnedUserId::try_from(citizen.user.user_id.as_str()).unwrap(),
             RequestEventContent {
@@ -406,8 +404,9 @@ async fn hostile_events_shown_and_offline_answer_delivered() {
     let client = &citizen.client;
     let room_id = join_invite(client).await;
     assert_eq!(room_id, room.as_str());
-    authority.sync_once(Duration::ZERO).await.unwrap();
+    authority.client.sync_once(Duration::ZERO).await.unwrap();
     let inquiry_id = authority
+        .client
         .send_prompt(
             &room,
             Prompt::Inquiry(InquiryEventContent::new(
@@ -419,6 +418,7 @@ async fn hostile_events_shown_and_offline_answer_delivered() {
         .await
         .unwrap();
     let matrix_room = authority
+        .client
         .matrix()
         .get_room(<&RoomId>::try_from(room_id.as_str()).unwrap())
         .unwrap();

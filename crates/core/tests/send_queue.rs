@@ -493,7 +493,7 @@ impl AnswerSwallowingProxy {
 /// id; the server recognises it and the authority has it exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answer_in_flight_in_a_killed_process_arrives_exactly_once() {
-    use g2c_authority::{AuthorityClient, Incoming};
+    use g2c_authority::Incoming;
     use g2c_core::request_page::{AnswerSendState, PromptStatus, TimelineContent};
     use g2c_protocol::Language;
     use g2c_protocol::datetime::Rfc3339;
@@ -518,18 +518,10 @@ async fn answer_in_flight_in_a_killed_process_arrives_exactly_once() {
     .await
     .unwrap();
     citizen.start_sync(fast_sync());
-    let authority_dir = tempfile::tempdir().unwrap();
-    let authority_user = synapse.register_user("standesamt").await.unwrap();
-    let authority = AuthorityClient::login(
-        synapse.base_url(),
-        authority_dir.path(),
-        &authority_user.localpart,
-        &authority_user.password,
-    )
-    .await
-    .unwrap();
-    let mut answers = authority.answers();
+    let authority = common::login_authority(&synapse, "standesamt").await;
+    let mut answers = authority.client.answers();
     let room = authority
+        .client
         .open_request_room(
             &OwnedUserId::try_from(user.user_id.as_str()).unwrap(),
             RequestEventContent {
@@ -545,6 +537,7 @@ async fn answer_in_flight_in_a_killed_process_arrives_exactly_once() {
     let room_id = common::request_room(&citizen).await;
     assert_eq!(room_id, room.as_str());
     let inquiry_id = authority
+        .client
         .send_prompt(
             &room,
             Prompt::Inquiry(InquiryEventContent::new(
@@ -626,7 +619,7 @@ async fn answer_in_flight_in_a_killed_process_arrives_exactly_once() {
         matches!(&incoming, Incoming::Answer(answer) if answer.prompt_event_id.as_str() == inquiry_id),
         "{incoming:?}"
     );
-    let sent = events_sent_by(authority.matrix(), &room_id, &user.user_id).await;
+    let sent = events_sent_by(authority.client.matrix(), &room_id, &user.user_id).await;
     assert_eq!(
         sent.len(),
         1,
@@ -638,14 +631,12 @@ async fn answer_in_flight_in_a_killed_process_arrives_exactly_once() {
 /// request for one PDF (`site_plan`).
 struct DocumentRequest {
     citizen: common::TestClient,
-    authority: g2c_authority::AuthorityClient,
-    _authority_dir: tempfile::TempDir,
+    authority: common::TestAuthority,
     room_id: String,
     prompt_id: String,
 }
 
 async fn document_request(synapse: &Synapse) -> DocumentRequest {
-    use g2c_authority::AuthorityClient;
     use g2c_protocol::Language;
     use g2c_protocol::datetime::Rfc3339;
     use g2c_protocol::ids::LocalId;
@@ -656,17 +647,9 @@ async fn document_request(synapse: &Synapse) -> DocumentRequest {
 
     let citizen = common::login(synapse, "citizen").await;
     citizen.client.start_sync(fast_sync());
-    let authority_dir = tempfile::tempdir().unwrap();
-    let authority_user = synapse.register_user("bauamt").await.unwrap();
-    let authority = AuthorityClient::login(
-        synapse.base_url(),
-        authority_dir.path(),
-        &authority_user.localpart,
-        &authority_user.password,
-    )
-    .await
-    .unwrap();
+    let authority = common::login_authority(synapse, "bauamt").await;
     let room = authority
+        .client
         .open_request_room(
             &OwnedUserId::try_from(citizen.user.user_id.as_str()).unwrap(),
             RequestEventContent {
@@ -682,6 +665,7 @@ async fn document_request(synapse: &Synapse) -> DocumentRequest {
     let room_id = common::request_room(&citizen.client).await;
     assert_eq!(room_id, room.as_str());
     let prompt_id = authority
+        .client
         .send_prompt(
             &room,
             Prompt::DocumentRequest(DocumentRequestEventContent::new(
@@ -717,7 +701,6 @@ async fn document_request(synapse: &Synapse) -> DocumentRequest {
     DocumentRequest {
         citizen,
         authority,
-        _authority_dir: authority_dir,
         room_id,
         prompt_id,
     }
@@ -782,7 +765,6 @@ async fn documents_answered_offline_arrive_after_restart() {
     let DocumentRequest {
         citizen,
         authority,
-        _authority_dir,
         room_id,
         prompt_id,
     } = document_request(&synapse).await;
@@ -849,13 +831,13 @@ async fn documents_answered_offline_arrive_after_restart() {
     restored.start_sync(fast_sync());
     synapse.resume().await.unwrap();
 
-    let downloaded = received_document(&authority, &prompt_id).await;
+    let downloaded = received_document(&authority.client, &prompt_id).await;
     assert_eq!(
         downloaded, plan_bytes,
         "the authority decrypts the bytes given"
     );
 
-    let sent = events_sent_by(authority.matrix(), &room_id, &citizen_id).await;
+    let sent = events_sent_by(authority.client.matrix(), &room_id, &citizen_id).await;
     assert_eq!(sent.len(), 1, "exactly one submission: {sent:?}");
 }
 
@@ -870,7 +852,6 @@ async fn documents_given_in_a_killed_process_arrive_once() {
     let DocumentRequest {
         citizen,
         authority,
-        _authority_dir,
         room_id,
         prompt_id,
     } = document_request(&synapse).await;
@@ -904,12 +885,12 @@ async fn documents_given_in_a_killed_process_arrive_once() {
     citizen.start_sync(fast_sync());
     synapse.resume().await.unwrap();
 
-    let downloaded = received_document(&authority, &prompt_id).await;
+    let downloaded = received_document(&authority.client, &prompt_id).await;
     assert_eq!(
         downloaded, plan_bytes,
         "the authority decrypts the bytes given"
     );
-    let sent = events_sent_by(authority.matrix(), &room_id, &citizen_id).await;
+    let sent = events_sent_by(authority.client.matrix(), &room_id, &citizen_id).await;
     assert_eq!(
         sent.len(),
         1,

@@ -10,8 +10,7 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{WAIT, fast_sync, login, wait_until};
-use g2c_authority::AuthorityClient;
+use common::{TestAuthority, WAIT, fast_sync, login, login_authority, wait_until};
 use g2c_authority::certificate::MasterKeyCertificate;
 use g2c_core::CitizenClient;
 use g2c_core::trust::{AuthorityTrust, TrustAnchors, UntrustedReason};
@@ -46,26 +45,23 @@ fn request() -> RequestEventContent {
 /// published its certificate.
 async fn authority_with_certificate(
     synapse: &Synapse,
-    dir: &Path,
     pki: &TestCa,
     citizen: &UserId,
-) -> (AuthorityClient, RegisteredUser, OwnedRoomId) {
-    let user = synapse.register_user("fischereiamt").await.unwrap();
-    let authority =
-        AuthorityClient::login(synapse.base_url(), dir, &user.localpart, &user.password)
-            .await
-            .unwrap();
+) -> (TestAuthority, OwnedRoomId) {
+    let authority = login_authority(synapse, "fischereiamt").await;
     let room_id = authority
+        .client
         .open_request_room(citizen, request())
         .await
         .unwrap();
-    let (leaf, key) = pki.leaf(NAME, &user.user_id, 1001, (2025, 2035));
+    let (leaf, key) = pki.leaf(NAME, &authority.user.user_id, 1001, (2025, 2035));
     let key_id = authority
+        .client
         .publish_certificate(&room_id, &signer(&[&leaf, &pki.pem], &key))
         .await
         .unwrap();
     assert!(key_id.starts_with("io.element.x509:"));
-    (authority, user, room_id)
+    (authority, room_id)
 }
 
 /// Joins the first room the citizen is invited to and waits until its
@@ -186,16 +182,14 @@ async fn verified_authority_and_no_room_key_for_a_device_added_without_the_certi
         .set_trust_anchors(TrustAnchors::from_roots_pem(&root.pem).unwrap());
     citizen.client.start_sync(fast_sync());
 
-    let authority_dir = tempfile::tempdir().unwrap();
     let citizen_id = OwnedUserId::try_from(citizen.user.user_id.as_str()).unwrap();
-    let (authority, authority_user, room_id) =
-        authority_with_certificate(&synapse, authority_dir.path(), &root, &citizen_id).await;
+    let (authority, room_id) = authority_with_certificate(&synapse, &root, &citizen_id).await;
     let joined = join_request_room(&citizen.client).await;
     assert_eq!(joined, room_id.as_str());
 
     // The server side adds a device to the authority's account.
     let second_dir = tempfile::tempdir().unwrap();
-    let second = unsigned_second_device(&synapse, &authority_user, second_dir.path()).await;
+    let second = unsigned_second_device(&synapse, &authority.user, second_dir.path()).await;
     let second_device = second.device_id().unwrap().to_owned();
 
     // The citizen's app verifies the authority by its certificate, and now
@@ -210,7 +204,7 @@ async fn verified_authority_and_no_room_key_for_a_device_added_without_the_certi
             authority_name: NAME.to_owned()
         }
     );
-    let authority_id = UserId::parse(&authority_user.user_id).unwrap();
+    let authority_id = UserId::parse(&authority.user.user_id).unwrap();
     let device = citizen
         .client
         .matrix()
@@ -229,7 +223,7 @@ async fn verified_authority_and_no_room_key_for_a_device_added_without_the_certi
         .await
         .unwrap();
     // The certified device decrypts it.
-    let event_id = wait_decrypted(authority.matrix(), &room_id, "Antwort für das Amt").await;
+    let event_id = wait_decrypted(authority.client.matrix(), &room_id, "Antwort für das Amt").await;
     // The added device sees the event but never got its key: not when the
     // event arrived (the key is sent before the event) and not after one
     // more sync.
@@ -246,10 +240,8 @@ async fn an_identity_reset_without_certificate_is_reported_as_changed() {
         .client
         .set_trust_anchors(TrustAnchors::from_roots_pem(&root.pem).unwrap());
     citizen.client.start_sync(fast_sync());
-    let authority_dir = tempfile::tempdir().unwrap();
     let citizen_id = OwnedUserId::try_from(citizen.user.user_id.as_str()).unwrap();
-    let (_authority, authority_user, room_id) =
-        authority_with_certificate(&synapse, authority_dir.path(), &root, &citizen_id).await;
+    let (authority, room_id) = authority_with_certificate(&synapse, &root, &citizen_id).await;
     join_request_room(&citizen.client).await;
     assert!(
         citizen
@@ -266,7 +258,7 @@ async fn an_identity_reset_without_certificate_is_reported_as_changed() {
     // A fresh device of the account (it has no cross-signing private keys)
     // creates and uploads a new identity, answering the password prompt.
     let reset_dir = tempfile::tempdir().unwrap();
-    let resetter = unsigned_second_device(&synapse, &authority_user, reset_dir.path()).await;
+    let resetter = unsigned_second_device(&synapse, &authority.user, reset_dir.path()).await;
     let encryption = resetter.encryption();
     match encryption.bootstrap_cross_signing(None).await {
         Ok(()) => {}
@@ -274,9 +266,9 @@ async fn an_identity_reset_without_certificate_is_reported_as_changed() {
             let uiaa = error.as_uiaa_response().expect("reset needs auth").clone();
             let mut auth = uiaa::Password::new(
                 uiaa::UserIdentifier::Matrix(uiaa::MatrixUserIdentifier::new(
-                    authority_user.user_id.clone(),
+                    authority.user.user_id.clone(),
                 )),
-                authority_user.password.clone(),
+                authority.user.password.clone(),
             );
             auth.session = uiaa.session;
             encryption

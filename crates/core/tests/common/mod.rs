@@ -1,10 +1,12 @@
 //! Helpers shared by the integration tests: fresh profiles, logins on the
-//! test homeserver and bounded waits on the event stream.
+//! test homeserver (citizens' and the authority tool's) and bounded waits
+//! on the event stream.
 
 #![allow(dead_code)]
 
 use std::time::Duration;
 
+use g2c_authority::AuthorityClient;
 use g2c_core::{CitizenClient, CoreEvent, Profile, SecretString, SyncOptions};
 use g2c_testkit::{RegisteredUser, Synapse};
 use tempfile::TempDir;
@@ -72,6 +74,30 @@ pub async fn login_device(
     )
     .await
     .unwrap()
+}
+
+/// The authority tool (g2c-authority) logged in as a fresh user, with its
+/// data directory (removed when this is dropped).
+pub struct TestAuthority {
+    pub client: AuthorityClient,
+    pub user: RegisteredUser,
+    pub dir: TempDir,
+}
+
+/// Registers a fresh user and logs the authority tool in as that user, in
+/// a fresh data directory (the login bootstraps cross-signing).
+pub async fn login_authority(synapse: &Synapse, prefix: &str) -> TestAuthority {
+    let user = synapse.register_user(prefix).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let client = AuthorityClient::login(
+        synapse.base_url(),
+        dir.path(),
+        &user.localpart,
+        &user.password,
+    )
+    .await
+    .unwrap();
+    TestAuthority { client, user, dir }
 }
 
 /// Waits (bounded) for the first event matching `predicate`.
