@@ -2,7 +2,8 @@
 # Runs every check and test of Amtsbote, after installing what they need.
 # This is the README's test command and exactly what CI (.ci/run) runs.
 #
-#   1. set-up (scripts/setup.sh; quick when everything is there)
+#   1. set-up (scripts/setup.sh; quick when everything is there), and the
+#      checks of the virtual card's patches that PC/SC cannot force
 #   2. quality gates: rustfmt, the UI's type check and unit tests; the UI bundle (the app
 #      embeds it, so it precedes every Rust build); clippy with -D warnings,
 #      the dependency policy (cargo-deny: licences, bans, sources; offline)
@@ -21,6 +22,9 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 step "set-up"
 bash scripts/setup.sh
+
+step "virtual card: checks of the vicc patches (OpenPACE in-process)"
+(cd / && "$G2C_TOOLS_DIR/vicc-venv/bin/python" "$ROOT/scripts/virtual-card/patch_checks.py")
 
 step "rustfmt"
 cargo fmt --all --check
