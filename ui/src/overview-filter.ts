@@ -1,5 +1,6 @@
 // Search and status filter of the request overview, and its order: those
 // that need the citizen first, then the newest. Pure; unit-tested.
+import type { MessageKey } from "./i18n/de.ts";
 import type { RequestStatusDto } from "./ipc/bindings/RequestStatusDto.ts";
 import type { RequestSummaryDto } from "./ipc/bindings/RequestSummaryDto.ts";
 
@@ -52,4 +53,15 @@ export function statusesPresent(requests: readonly RequestSummaryDto[]): StatusF
   const order: StatusFilter[] = ["submitted", "inReview", "actionRequired", "decided", "closed", "unknown", "none"];
   const present = new Set<StatusFilter>(requests.map((request) => request.status ?? "none"));
   return order.filter((status) => present.has(status));
+}
+
+/** The message for the list's count: "1 Antrag", "3 Anträge", "2 von 3
+ * Anträgen" (German needs the singular for one). */
+export function resultCount(shown: number, total: number): { key: MessageKey; values: Record<string, string> } {
+  if (shown === total) {
+    return total === 1 ? { key: "overview.count.one", values: {} } : { key: "overview.count.all", values: { count: String(total) } };
+  }
+  return total === 1
+    ? { key: "overview.count.filteredOfOne", values: { shown: String(shown) } }
+    : { key: "overview.count.filtered", values: { shown: String(shown), count: String(total) } };
 }

@@ -8,7 +8,7 @@ import { locale, t } from "./i18n/index.ts";
 import type { ConnectionStateDto } from "./ipc/bindings/ConnectionStateDto.ts";
 import type { RequestStatusDto } from "./ipc/bindings/RequestStatusDto.ts";
 import type { RequestSummaryDto } from "./ipc/bindings/RequestSummaryDto.ts";
-import { filterRequests, statusesPresent, type OverviewQuery, type StatusFilter } from "./overview-filter.ts";
+import { filterRequests, resultCount, statusesPresent, type OverviewQuery, type StatusFilter } from "./overview-filter.ts";
 import { overviewTrustMarker } from "./request/trust.ts";
 
 export type RequestsLoad =
@@ -115,9 +115,7 @@ function resultList(requests: RequestSummaryDto[], context: OverviewContext): HT
   const count = h(
     "p",
     { id: "result-count", class: "hint", role: "status" },
-    shown.length === requests.length
-      ? t("overview.count.all", { count: String(requests.length) })
-      : t("overview.count.filtered", { shown: String(shown.length), count: String(requests.length) }),
+    ((count) => t(count.key, count.values))(resultCount(shown.length, requests.length)),
   );
   if (shown.length === 0) return [count, h("p", { class: "lead" }, t("overview.noMatch"))];
   return [count, h("ul", { class: "requests", "aria-label": t("overview.list.label") }, ...shown.map((request, index) => requestItem(request, index, context)))];

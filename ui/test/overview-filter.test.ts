@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { RequestSummaryDto } from "../src/ipc/bindings/RequestSummaryDto.ts";
-import { filterRequests, statusesPresent } from "../src/overview-filter.ts";
+import { filterRequests, resultCount, statusesPresent } from "../src/overview-filter.ts";
 
 function request(overrides: Partial<RequestSummaryDto>): RequestSummaryDto {
   return {
@@ -58,4 +58,11 @@ test("filtering does not reorder or change the caller's list", () => {
   const before = ids(requests);
   filterRequests(requests, { text: "", status: "all" });
   assert.deepEqual(ids(requests), before);
+});
+
+test("the count reads in the singular for one request", () => {
+  assert.deepEqual(resultCount(1, 1), { key: "overview.count.one", values: {} });
+  assert.deepEqual(resultCount(3, 3), { key: "overview.count.all", values: { count: "3" } });
+  assert.deepEqual(resultCount(0, 1), { key: "overview.count.filteredOfOne", values: { shown: "0" } });
+  assert.deepEqual(resultCount(2, 3), { key: "overview.count.filtered", values: { shown: "2", count: "3" } });
 });

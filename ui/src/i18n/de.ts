@@ -65,7 +65,9 @@ export const de = {
   "overview.filter": "Status",
   "overview.filter.all": "Alle Anträge",
   "overview.filter.actionNeeded": "Handlung erforderlich",
+  "overview.count.one": "1 Antrag",
   "overview.count.all": "{count} Anträge",
+  "overview.count.filteredOfOne": "{shown} von 1 Antrag",
   "overview.count.filtered": "{shown} von {count} Anträgen",
   "overview.noMatch": "Kein Antrag passt zu Ihrer Suche.",
   // Request page

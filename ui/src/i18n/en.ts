@@ -67,7 +67,9 @@ export const en: Record<MessageKey, string> = {
   "overview.filter": "Status",
   "overview.filter.all": "All requests",
   "overview.filter.actionNeeded": "Action needed",
+  "overview.count.one": "1 request",
   "overview.count.all": "{count} requests",
+  "overview.count.filteredOfOne": "{shown} of 1 request",
   "overview.count.filtered": "{shown} of {count} requests",
   "overview.noMatch": "No request matches your search.",
   // Request page
