@@ -7,8 +7,13 @@
 # the fishing-permit case (scenarios/fishing-permit.toml) and the request
 # appears; its answers are printed here as the authority receives them.
 #
-# Without a display, the app runs under Xvfb and a WebDriver script logs in
-# with the card and opens the case, leaving screenshots in demo-screenshots/.
+# Without a display, the app runs under Xvfb and a WebDriver script
+# (tests/e2e/demo.mjs) logs in with the card, answers the case to its
+# decision and checks each screen and each answer the authority received,
+# leaving screenshots in demo-screenshots/; it exits non-zero, naming the
+# step, when something does not arrive. That build has the `dev-login`
+# feature: WebDriver cannot answer the native file dialog, and such builds
+# take the answer from AMTSBOTE_TEST_PICK_PATHS.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -18,7 +23,13 @@ source scripts/env.sh
 
 bash scripts/setup.sh
 npm run --silent build --workspace ui
-cargo build -p amtsbote -p g2c-stack --quiet
+headless=""
+[ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && headless=1
+if [ -n "$headless" ]; then
+    cargo build -p amtsbote --features dev-login -p g2c-stack --quiet
+else
+    cargo build -p amtsbote -p g2c-stack --quiet
+fi
 target=$(cargo_target_dir)
 app="$target/debug/amtsbote"
 
@@ -59,7 +70,7 @@ tail -n +1 -f "$work/stack-out" | grep --line-buffered '"event":"authority"' &
 tail_pid=$!
 trap 'kill $tail_pid 2>/dev/null; cleanup' EXIT
 
-if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+if [ -z "$headless" ]; then
     echo "Opening Amtsbote: log in with the ID card. Close the window to end the demo."
     if [ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ]; then "$app"; else dbus-run-session -- "$app"; fi
     exit 0
@@ -67,7 +78,15 @@ fi
 
 echo "No display: the app runs under Xvfb and logs in with the virtual card by itself."
 shots="$ROOT/demo-screenshots"
+rm -rf "$shots"
 mkdir -p "$shots"
+status=0
 AMTSBOTE_BINARY="$app" scripts/with-keychain.sh xvfb-run --auto-servernum \
-    --server-args="-screen 0 1280x900x24" node tests/e2e/demo.mjs "$shots" "$ready"
+    --server-args="-screen 0 1280x900x24" node tests/e2e/demo.mjs "$shots" "$ready" "$work/stack-out" ||
+    status=$?
 echo "Screenshots of the demo: $shots"
+if [ "$status" -ne 0 ]; then
+    echo "The demo failed; g2c-stack's log:" >&2
+    tail -n 40 "$work/stack-log" >&2
+fi
+exit "$status"

@@ -131,7 +131,9 @@ build_eac_bindings() {
     gcc -O2 -shared -fPIC -w $("$PYTHON"-config --includes) "$work/out/eac_wrap.c" \
         $(pkg-config --cflags --libs libeac) -o "$work/out/_eac$suffix"
     site=$(site_packages)
-    cp "$work/out/eac.py" "$work/out/_eac$suffix" "$src/bindings/python/chat.py" \
+    # New files, not overwritten ones: a process that has the old shared
+    # object mapped keeps it.
+    cp --remove-destination "$work/out/eac.py" "$work/out/_eac$suffix" "$src/bindings/python/chat.py" \
         "$src/bindings/python/pace_entity.py" "$site/"
     rm -rf "$work"
 }
@@ -167,6 +169,11 @@ main() {
         log "virtual nPA: installed ($VENV)"
         return
     fi
+    # A running card (a test's, g2c-stack's) loads these libraries lazily:
+    # rebuild only while none runs, under the lock they hold
+    # (crates/testkit's LOCK_FILE), as selftest.sh does.
+    exec 9>/tmp/amtsbote-vcard.lock
+    flock -w 600 9 || { echo "virtual-card setup: a card held /tmp/amtsbote-vcard.lock for 600 s" >&2; exit 3; }
     local start=$SECONDS
     rm -f "$STAMP"
     make_venv

@@ -182,9 +182,18 @@ impl Drop for VirtualCard {
     }
 }
 
-/// `scripts/virtual-card` of this checkout.
+/// The environment variable naming the checkout's `scripts/virtual-card`
+/// (scripts/env.sh sets it). Binaries built from one checkout may run from
+/// another (a shared Cargo target directory, a moved checkout): the
+/// compiled-in path would then name scripts that are gone or different.
+pub const SCRIPTS_DIR_ENV: &str = "G2C_VIRTUAL_CARD_SCRIPTS";
+
+/// `scripts/virtual-card`: [`SCRIPTS_DIR_ENV`], else the one of the
+/// checkout this crate was built from.
 fn scripts_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/virtual-card")
+    std::env::var_os(SCRIPTS_DIR_ENV)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/virtual-card"))
 }
 
 /// Where start.sh keeps pid files and logs (its default, or the same
