@@ -14,37 +14,15 @@ mod tool_card;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use fastrand::Rng;
 use g2c_eid::apdu::{CommandApdu, ResponseApdu, StatusWord};
 use g2c_eid::tlv;
 
-/// xorshift64*: small, deterministic, good enough to drive mutations.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-
-    fn byte(&mut self) -> u8 {
-        self.next() as u8
-    }
-
-    fn bytes(&mut self, len: usize) -> Vec<u8> {
-        (0..len).map(|_| self.byte()).collect()
-    }
+/// `len` seeded pseudo-random bytes.
+fn random_bytes(rng: &mut Rng, len: usize) -> Vec<u8> {
+    let mut bytes = vec![0; len];
+    rng.fill(&mut bytes);
+    bytes
 }
 
 /// Bytes that matter to TLV/DER/APDU parsers: lengths, long-form markers, tags.
@@ -55,40 +33,40 @@ const INTERESTING: [u8; 18] = [
 
 fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
     let mut v = seed.to_vec();
-    for _ in 0..=rng.below(4) {
+    for _ in 0..=rng.usize(..4) {
         let len = v.len();
-        match rng.below(8) {
+        match rng.usize(..8) {
             0 if len > 0 => {
-                let i = rng.below(len);
-                v[i] ^= 1 << rng.below(8);
+                let i = rng.usize(..len);
+                v[i] ^= 1 << rng.usize(..8);
             }
             1 if len > 0 => {
-                let i = rng.below(len);
-                v[i] = INTERESTING[rng.below(INTERESTING.len())];
+                let i = rng.usize(..len);
+                v[i] = INTERESTING[rng.usize(..INTERESTING.len())];
             }
-            2 => v.truncate(rng.below(len + 1)),
+            2 => v.truncate(rng.usize(..len + 1)),
             3 => {
-                let i = rng.below(len + 1);
-                v.insert(i, rng.byte());
+                let i = rng.usize(..len + 1);
+                v.insert(i, rng.u8(..));
             }
             4 if len > 0 => {
-                v.remove(rng.below(len));
+                v.remove(rng.usize(..len));
             }
             5 if len > 0 => {
-                let start = rng.below(len);
-                let end = start + rng.below(len - start + 1);
+                let start = rng.usize(..len);
+                let end = start + rng.usize(..len - start + 1);
                 let chunk = v[start..end].to_vec();
-                let at = rng.below(v.len() + 1);
+                let at = rng.usize(..v.len() + 1);
                 v.splice(at..at, chunk);
             }
             6 if len > 0 => {
-                let i = rng.below(len);
-                let n = rng.below(len - i + 1);
+                let i = rng.usize(..len);
+                let n = rng.usize(..len - i + 1);
                 for b in &mut v[i..i + n] {
-                    *b = rng.byte();
+                    *b = rng.u8(..);
                 }
             }
-            _ => v.push(rng.byte()),
+            _ => v.push(rng.u8(..)),
         }
     }
     v
@@ -116,14 +94,14 @@ fn drive(
     max_len: usize,
     target: fn(&[u8]),
 ) -> usize {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::with_seed(seed);
     let mut inputs: Vec<Vec<u8>> = seeds.to_vec();
     for _ in 0..random {
-        let len = rng.below(max_len + 1);
-        inputs.push(rng.bytes(len));
+        let len = rng.usize(..max_len + 1);
+        inputs.push(random_bytes(&mut rng, len));
     }
     for _ in 0..mutations {
-        let base = &seeds[rng.below(seeds.len())];
+        let base = &seeds[rng.usize(..seeds.len())];
         inputs.push(mutate(&mut rng, base));
     }
     for input in &inputs {
@@ -318,10 +296,10 @@ fn pace_terminal_with_forged_card_responses() {
 
 #[test]
 fn reader_feature_lists() {
-    let mut rng = Rng(0xFE_0006);
+    let mut rng = Rng::with_seed(0xFE_0006);
     for _ in 0..3000 {
-        let len = rng.below(64);
-        let bytes = rng.bytes(len);
+        let len = rng.usize(..64);
+        let bytes = random_bytes(&mut rng, len);
         let features = tool_card::parse_features(&bytes);
         // Each feature consumed six bytes.
         assert!(features.len() * 6 <= bytes.len(), "{}", hex(&bytes));
@@ -335,7 +313,7 @@ fn card_access_reader_against_a_hostile_card() {
     const SWS: [u16; 9] = [
         0x9000, 0x6282, 0x6A82, 0x6B00, 0x6C00, 0x6C10, 0x6CFF, 0x6982, 0x6700,
     ];
-    let mut rng = Rng(0xCA7D_0007);
+    let mut rng = Rng::with_seed(0xCA7D_0007);
     for round in 0..500 {
         let mut calls = 0usize;
         let result =
@@ -344,21 +322,21 @@ fn card_access_reader_against_a_hostile_card() {
                 if round % 50 == 0 && calls > 3 {
                     return Err(());
                 }
-                let len = if rng.below(3) == 0 {
+                let len = if rng.usize(..3) == 0 {
                     cmd.le().unwrap_or(0)
                 } else {
-                    rng.below(300)
+                    rng.usize(..300)
                 };
-                let data = if rng.below(4) == 0 {
+                let data = if rng.usize(..4) == 0 {
                     let mut d = vec![0x31, 0x83, 0xFF, 0xFF, 0xFF];
                     d.truncate(len);
                     d
                 } else {
-                    rng.bytes(len)
+                    random_bytes(&mut rng, len)
                 };
                 Ok(ResponseApdu::new(
                     data,
-                    StatusWord(SWS[rng.below(SWS.len())]),
+                    StatusWord(SWS[rng.usize(..SWS.len())]),
                 ))
             });
         assert!(calls <= 2000, "round {round}: {calls} READ BINARY commands");

@@ -15,6 +15,7 @@ mod harness;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 
+use fastrand::Rng;
 use g2c_protocol::{G2cEventType, parse_event};
 
 fn corpus_dir() -> PathBuf {
@@ -48,28 +49,6 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
     out
 }
 
-/// xorshift64*: small, deterministic, good enough to drive mutations.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-}
-
 /// Fragments that matter to a JSON parser and to the validation rules.
 const TOKENS: &[&str] = &[
     "\"",
@@ -101,33 +80,33 @@ const TOKENS: &[&str] = &[
 
 fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
     let mut v = seed.to_vec();
-    for _ in 0..=rng.below(4) {
+    for _ in 0..=rng.usize(..4) {
         let len = v.len();
-        match rng.below(7) {
+        match rng.usize(..7) {
             // The selector byte: the same content as another type.
-            0 => v[0] = rng.next() as u8,
+            0 => v[0] = rng.u8(..),
             1 if len > 1 => {
-                let i = 1 + rng.below(len - 1);
-                v[i] ^= 1 << rng.below(8);
+                let i = 1 + rng.usize(..len - 1);
+                v[i] ^= 1 << rng.usize(..8);
             }
-            2 => v.truncate(1 + rng.below(len)),
+            2 => v.truncate(1 + rng.usize(..len)),
             3 if len > 1 => {
-                let at = 1 + rng.below(len - 1);
-                let token = TOKENS[rng.below(TOKENS.len())].as_bytes();
+                let at = 1 + rng.usize(..len - 1);
+                let token = TOKENS[rng.usize(..TOKENS.len())].as_bytes();
                 v.splice(at..at, token.iter().copied());
             }
             4 if len > 1 => {
-                v.remove(1 + rng.below(len - 1));
+                v.remove(1 + rng.usize(..len - 1));
             }
             5 if len > 1 => {
                 // Duplicate a chunk (a second option, slot, field, ...).
-                let start = 1 + rng.below(len - 1);
-                let end = start + rng.below(len - start + 1);
+                let start = 1 + rng.usize(..len - 1);
+                let end = start + rng.usize(..len - start + 1);
                 let chunk = v[start..end].to_vec();
-                let at = 1 + rng.below(v.len() - 1);
+                let at = 1 + rng.usize(..v.len() - 1);
                 v.splice(at..at, chunk);
             }
-            _ => v.push(rng.next() as u8),
+            _ => v.push(rng.u8(..)),
         }
     }
     v
@@ -191,11 +170,11 @@ fn the_whole_corpus_directory_replays() {
 #[test]
 fn mutated_seeds_and_random_inputs() {
     let seed = 0x6_2c00_0001;
-    let mut rng = Rng(seed);
+    let mut rng = Rng::with_seed(seed);
     let seeds: Vec<Vec<u8>> = seeds().into_iter().map(|(_, b)| b).collect();
     let mut accepted = 0;
     for _ in 0..4_000 {
-        let base = rng.below(seeds.len());
+        let base = rng.usize(..seeds.len());
         let input = mutate(&mut rng, &seeds[base]);
         run("mutation", seed, &input);
         let ty = harness::selected_type(input[0]);
@@ -209,8 +188,8 @@ fn mutated_seeds_and_random_inputs() {
     // accepted path with its round-trip checks is exercised too.
     assert!(accepted > 0, "no mutation stayed valid");
     for _ in 0..1_000 {
-        let len = rng.below(256);
-        let input: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+        let len = rng.usize(..256);
+        let input: Vec<u8> = (0..len).map(|_| rng.u8(..)).collect();
         run("random", seed, &input);
     }
 }
