@@ -5,15 +5,18 @@
 // puts the focus on the new page's heading and names the window after it.
 import { h, replaceChildren } from "./dom.ts";
 import { locale, setLocale, t } from "./i18n/index.ts";
+import type { MessageKey } from "./i18n/de.ts";
 import type { AppInfo } from "./ipc/bindings/AppInfo.ts";
 import type { SessionState } from "./ipc/bindings/SessionState.ts";
-import { appInfo, listRequests, sessionState } from "./ipc/commands.ts";
+import { appInfo, eidAttestationState, listRequests, sessionState } from "./ipc/commands.ts";
+import type { EidAttestationDto } from "./ipc/bindings/EidAttestationDto.ts";
+import { overviewAttestationNotice } from "./attestation.ts";
 import { onFileDrop, onRequestChanged, onRequestsChanged } from "./ipc/events.ts";
 import type { OverviewQuery } from "./overview-filter.ts";
 import { overview, type RequestsLoad } from "./overview.ts";
 import { dragOver, dropFiles, loadRequest, newRequestPage, requestPage, requestTitle, type RequestPageState } from "./request/page.ts";
 import { Router, type Route } from "./router.ts";
-import { loadSettings, newSettings, settingsPage, type SettingsState } from "./settings.ts";
+import { beginAttestation, loadSettings, newSettings, settingsPage, type SettingsState } from "./settings.ts";
 import { welcome, type WelcomeState } from "./welcome.ts";
 import { onOpenRequest } from "./ipc/events.ts";
 import { mountUpdateBanner } from "./update.ts";
@@ -29,6 +32,8 @@ interface State {
   welcome: WelcomeState;
   request: RequestPageState | null;
   settings: SettingsState | null;
+  /** The account's eID attestation, for the overview's reminder; null until read. */
+  attestation: EidAttestationDto | null;
 }
 
 const state: State = {
@@ -40,6 +45,7 @@ const state: State = {
   welcome: { devLogin: false, startError: false, login: { busy: false, error: null } },
   request: null,
   settings: null,
+  attestation: null,
 };
 
 const router = new Router();
@@ -179,6 +185,8 @@ function mainRegion(): HTMLElement {
       return overview(state.session.userId, state.session.connection, state.requests, {
         query: state.query,
         open: (roomId) => navigate({ page: "request", roomId }),
+        attestation: attestationReminder(),
+        attestationState: state.attestation?.status.state ?? "unknown",
       });
     case "request":
       state.request ??= newRequestPage(route.roomId);
@@ -191,6 +199,7 @@ function mainRegion(): HTMLElement {
         loggedOut: (session) => {
           state.session = session;
           state.settings = null;
+          state.attestation = null;
           state.request = null;
           router.reset();
           render();
@@ -258,7 +267,31 @@ function enter(route: Route): void {
     void loadSettings(page, { ...pageContext, languageChanged: render, loggedOut: () => undefined });
   } else {
     void refreshRequests();
+    void refreshAttestation();
   }
+}
+
+/** Reads the account's eID attestation state; the overview shows a reminder when it is missing or expired. */
+async function refreshAttestation(): Promise<void> {
+  if (state.session.state !== "loggedIn") return;
+  try {
+    state.attestation = await eidAttestationState();
+  } catch (error) {
+    console.error("eid_attestation_state failed", error);
+    return;
+  }
+  if (router.current.page === "overview") renderKeepingFocus();
+}
+
+/** The overview's reminder: what it says and, where this device can renew it, the eID step from the settings. */
+function attestationReminder(): { notice: MessageKey; confirm: (() => void) | null } | null {
+  const notice = overviewAttestationNotice(state.attestation);
+  if (notice === null) return null;
+  const confirm = (): void => {
+    navigate({ page: "settings" });
+    if (state.settings) beginAttestation(state.settings, { ...pageContext, languageChanged: render, loggedOut: () => undefined });
+  };
+  return { notice, confirm: state.attestation?.renewable ? confirm : null };
 }
 
 function navigate(route: Route): void {
@@ -298,6 +331,8 @@ async function refreshRequests(): Promise<void> {
         state.sessionKnown = true;
         if (state.session.state === "loggedIn") {
           state.requests = { state: "loaded", requests: await listRequests() };
+          // Once per session (a restored one, or right after a login).
+          if (state.attestation === null) void refreshAttestation();
         }
       } catch (error) {
         console.error("list_requests failed", error);
@@ -308,6 +343,7 @@ async function refreshRequests(): Promise<void> {
         router.reset();
         state.request = null;
         state.settings = null;
+        state.attestation = null;
       }
       // Only the overview and the shell show the list; other pages keep their DOM.
       if (router.current.page === "overview" || state.session.state !== "loggedIn") renderKeepingFocus();
@@ -343,7 +379,8 @@ async function start(): Promise<void> {
     await onOpenRequest((open) => navigate({ page: "request", roomId: open.roomId }));
     await mountUpdateBanner(document.body);
     await watchReaders(() => {
-      if (state.session.state !== "loggedIn") renderKeepingFocus();
+      // Also while the settings show the eID step that renews the attestation.
+      if (state.session.state !== "loggedIn" || state.settings?.attesting) renderKeepingFocus();
     });
     await onRequestChanged((changed) => {
       if (state.request && state.request.roomId === changed.roomId) void loadRequest(state.request, pageContext);

@@ -53,6 +53,31 @@ export function connectionKey(connection: ConnectionStateDto): MessageKey {
 export interface OverviewContext {
   query: OverviewQuery;
   open(roomId: string): void;
+  /**
+   * The reminder that the account's eID attestation is missing or expired
+   * (authorities that require it withhold notices); `confirm` starts the
+   * eID step that renews it, null where this device cannot.
+   */
+  attestation?: { notice: MessageKey; confirm: (() => void) | null } | null;
+  /** The attestation's state as read (`unknown` before), for tests/e2e. */
+  attestationState?: "unknown" | "valid" | "expired" | "missing";
+}
+
+function attestationReminder(reminder: OverviewContext["attestation"]): HTMLElement | null {
+  if (!reminder) return null;
+  let action: HTMLElement | null = null;
+  if (reminder.confirm) {
+    const confirm = reminder.confirm;
+    action = h("button", { type: "button", class: "primary", id: "attestation-confirm" }, t("overview.attestation.action"));
+    action.addEventListener("click", () => confirm());
+  }
+  return h(
+    "section",
+    { class: "card attention", "aria-labelledby": "attestation-title", "data-testid": "attestation-reminder" },
+    h("h2", { id: "attestation-title" }, t("overview.attestation.title")),
+    h("p", {}, t(reminder.notice)),
+    action ? h("p", { class: "actions" }, action) : null,
+  );
 }
 
 /** A small marker beside an authority whose identity is not confirmed (icon plus words, not colour alone). */
@@ -169,10 +194,11 @@ export function overview(userId: string, connection: ConnectionStateDto, load: R
   }
   return h(
     "main",
-    { id: "main", tabindex: "-1", "data-screen": "overview" },
+    { id: "main", tabindex: "-1", "data-screen": "overview", "data-attestation": context.attestationState ?? "unknown" },
     h("h1", { tabindex: "-1" }, t("overview.title")),
     h("p", { class: "lead" }, t("overview.lead", { user: userId })),
     h("p", { class: `connection connection-${connection.state}`, role: "status", "data-testid": "connection" }, t(connectionKey(connection))),
+    attestationReminder(context.attestation),
     ...body,
   );
 }

@@ -2,12 +2,16 @@
 // with their verification state, the recovery key (exported to a file by
 // Rust; shown in the window only on request and dropped again when the
 // page is left), language, notifications, update channel, logout with a
-// confirmation.
+// confirmation. The eID attestation's state says what a missing or expired
+// one means and offers "Mit Ausweis bestätigen": the eID card step again
+// (ui/src/login/eid.ts), which renews it for this account.
+import { attestationView } from "./attestation.ts";
 import { h, type Child } from "./dom.ts";
 import { commandErrorMessage, type Message } from "./errors.ts";
 import { locale, setLocale, t, type Locale } from "./i18n/index.ts";
 import type { MessageKey } from "./i18n/de.ts";
 import type { AccountDto } from "./ipc/bindings/AccountDto.ts";
+import type { EidAttestationDto } from "./ipc/bindings/EidAttestationDto.ts";
 import type { PreferencesDto } from "./ipc/bindings/PreferencesDto.ts";
 import type { RecoveryStatusDto } from "./ipc/bindings/RecoveryStatusDto.ts";
 import type { UpdateChannelDto } from "./ipc/bindings/UpdateChannelDto.ts";
@@ -20,6 +24,7 @@ import {
   setPreferences,
 } from "./ipc/commands.ts";
 import type { SessionState } from "./ipc/bindings/SessionState.ts";
+import { eidAttestCard, eidState, startEidAttestation, type EidAttestContext } from "./login/eid.ts";
 
 export interface SettingsState {
   account: { state: "loading" } | { state: "loaded"; account: AccountDto } | { state: "failed"; error: Message };
@@ -30,6 +35,8 @@ export interface SettingsState {
   notice: { message: Message; error: boolean } | null;
   confirmingLogout: boolean;
   busy: boolean;
+  /** The eID card step that renews the attestation is shown. */
+  attesting: boolean;
 }
 
 export interface SettingsContext {
@@ -42,7 +49,7 @@ export interface SettingsContext {
 }
 
 export function newSettings(): SettingsState {
-  return { account: { state: "loading" }, preferences: null, revealedKey: null, notice: null, confirmingLogout: false, busy: false };
+  return { account: { state: "loading" }, preferences: null, revealedKey: null, notice: null, confirmingLogout: false, busy: false, attesting: false };
 }
 
 export async function loadSettings(state: SettingsState, context: SettingsContext): Promise<void> {
@@ -74,7 +81,74 @@ function setNotice(state: SettingsState, context: SettingsContext, message: Mess
   context.announce(say(message));
 }
 
-function accountSection(state: SettingsState): HTMLElement {
+function attestContext(state: SettingsState, context: SettingsContext): EidAttestContext {
+  return {
+    rerender: () => context.rerender(),
+    announce: (text) => context.announce(text),
+    attested: (attestation: EidAttestationDto) => {
+      if (state.account.state === "loaded") state.account.account.eidAttestation = attestation;
+      state.attesting = false;
+      setNotice(state, context, { key: "settings.eidAttestation.renewed" }, false);
+      document.getElementById("eid-attestation-status")?.focus();
+    },
+    closed: () => {
+      state.attesting = false;
+      context.rerender();
+      document.getElementById("eid-attest-start")?.focus();
+    },
+  };
+}
+
+/** Shows the eID card step and starts it (consent and PIN come next). */
+export function beginAttestation(state: SettingsState, context: SettingsContext): void {
+  state.attesting = true;
+  context.rerender();
+  void startEidAttestation(eidState, attestContext(state, context));
+}
+
+function attestationSection(state: SettingsState, context: SettingsContext, attestation: EidAttestationDto): Child[] {
+  const view = attestationView(attestation, locale());
+  const parts: Child[] = [
+    h(
+      "dl",
+      { class: "facts" },
+      h("dt", {}, t("settings.eidAttestation")),
+      h(
+        "dd",
+        {
+          id: "eid-attestation-status",
+          tabindex: "-1",
+          "data-testid": "eid-attestation",
+          "data-attested": String(view.attested),
+          "data-state": attestation.status.state,
+        },
+        t(view.status.key, view.status.values),
+      ),
+    ),
+  ];
+  if (view.consequence) {
+    parts.push(h("p", { class: "notice", id: "eid-attestation-consequence", "data-testid": "eid-attestation-consequence" }, t(view.consequence)));
+  }
+  if (view.action === "renew") {
+    if (state.attesting) {
+      parts.push(eidAttestCard(eidState, attestContext(state, context)));
+    } else {
+      const renew = h(
+        "button",
+        { type: "button", class: "primary", id: "eid-attest-start", "aria-describedby": "eid-attestation-consequence" },
+        t("settings.eidAttestation.renew"),
+      );
+      renew.addEventListener("click", () => beginAttestation(state, context));
+      parts.push(h("p", { class: "actions" }, renew));
+    }
+  } else if (view.action === "recoverFirst") {
+    parts.push(h("p", { class: "hint", "data-testid": "eid-attestation-recover-first" }, t("settings.eidAttestation.recoverFirst")));
+  }
+  parts.push(h("p", { class: "hint" }, t("settings.eidAttestation.help")));
+  return parts;
+}
+
+function accountSection(state: SettingsState, context: SettingsContext): HTMLElement {
   const load = state.account;
   let body: Child[];
   if (load.state === "loading") body = [h("p", { role: "status" }, t("settings.loading"))];
@@ -84,17 +158,7 @@ function accountSection(state: SettingsState): HTMLElement {
     body = [
       h("dl", { class: "facts" }, h("dt", {}, t("settings.pseudonym")), h("dd", { "data-testid": "user-id" }, account.userId)),
       h("p", { class: "hint" }, t("settings.pseudonym.help")),
-      h(
-        "dl",
-        { class: "facts" },
-        h("dt", {}, t("settings.eidAttestation")),
-        h(
-          "dd",
-          { "data-testid": "eid-attestation", "data-attested": String(account.eidAttested) },
-          t(account.eidAttested ? "settings.eidAttestation.issued" : "settings.eidAttestation.missing"),
-        ),
-      ),
-      h("p", { class: "hint" }, t("settings.eidAttestation.help")),
+      ...attestationSection(state, context, account.eidAttestation),
       h("h3", { id: "devices-title" }, t("settings.devices")),
       h(
         "ul",
@@ -269,7 +333,7 @@ export function settingsPage(state: SettingsState, context: SettingsContext): HT
     state.notice
       ? h("p", { class: state.notice.error ? "error" : "success", "data-testid": "settings-notice" }, say(state.notice.message))
       : null,
-    accountSection(state),
+    accountSection(state, context),
     recoverySection(state, context),
     preferencesSection(state, context),
     logoutSection(state, context),

@@ -26,7 +26,22 @@
 //! encrypted (state events are not): the room's members and the homeserver
 //! see the pseudonymous user id and the master key, both of which they
 //! already know (docs/privacy.md).
+//!
+//! The citizen sees whether the account is attested
+//! ([`CitizenClient::eid_attestation_state`]): valid until a date, expired,
+//! or missing (this device's login got none — a password login in a
+//! development build, a ticket that expired or a login service that did not
+//! answer — and no request room carries a valid one for the current master
+//! key). Authorities that require an attestation withhold notices until
+//! then, so a missing one is actionable: a fresh eID authentication on a
+//! device that holds the master key yields a new one
+//! ([`CitizenClient::renew_eid_attestation`], given the login service's
+//! answer to the ticket), which replaces the old one in every room.
 
+use std::future::Future;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
 use matrix_sdk::deserialized_responses::RawAnySyncOrStrippedState;
 use matrix_sdk::ruma::events::StateEventType;
 use matrix_sdk::{Client, Room};
@@ -89,6 +104,185 @@ impl CitizenClient {
     pub async fn eid_attestation(&self) -> Result<Option<String>, CoreError> {
         stored_attestation(&self.client).await
     }
+
+    /// Whether the account holds a valid eID attestation of its current
+    /// master key (this device's, or one an earlier device published in a
+    /// request room), and whether this device can renew it.
+    ///
+    /// Read from the attestations' claims without checking their signature:
+    /// this is what the citizen is told, not a trust decision (authorities
+    /// verify the signature themselves, `g2c_authority::trust`).
+    pub async fn eid_attestation_state(&self) -> Result<EidAttestationState, CoreError> {
+        let user_id = self.user_id();
+        let master_key = self.current_master_key().await?;
+        let mut candidates: Vec<String> = stored_attestation(&self.client)
+            .await?
+            .into_iter()
+            .collect();
+        for room in self.client.joined_rooms() {
+            if let Some(published) = current_attestation(&room, &user_id).await? {
+                candidates.push(published);
+            }
+        }
+        let status = attestation_status(
+            candidates.iter().map(String::as_str),
+            &user_id,
+            master_key.as_deref(),
+            unix_now(),
+        );
+        Ok(EidAttestationState {
+            status,
+            renewable: self.master_key_to_attest().await?.is_some(),
+        })
+    }
+
+    /// Obtains a fresh attestation and keeps and publishes it like
+    /// [`Self::set_eid_attestation`]; returns in how many rooms it was
+    /// published. `fetch` is given the user id and the master key to attest
+    /// and asks the login service (with the ticket of an eID
+    /// authentication that just happened, e.g.
+    /// `AttestationTicket::fetch_attestation`); its error is the reason the
+    /// service gave. The answer is kept only if it binds this account to
+    /// this master key.
+    pub async fn renew_eid_attestation<F, Fut, E>(
+        &self,
+        fetch: F,
+    ) -> Result<usize, AttestationRenewalError>
+    where
+        F: FnOnce(String, String) -> Fut,
+        Fut: Future<Output = Result<String, E>>,
+        E: std::fmt::Display,
+    {
+        let master_key = self
+            .master_key_to_attest()
+            .await?
+            .ok_or(AttestationRenewalError::NoMasterKey)?;
+        let user_id = self.user_id();
+        let attestation = fetch(user_id.clone(), master_key.clone())
+            .await
+            .map_err(|error| AttestationRenewalError::NotIssued(error.to_string()))?;
+        let binds = AttestationClaims::read(&attestation)
+            .is_some_and(|claims| claims.sub == user_id && claims.master_key == master_key);
+        if !binds {
+            return Err(AttestationRenewalError::WrongBinding);
+        }
+        Ok(self.set_eid_attestation(&attestation).await?)
+    }
+
+    /// The account's current master key as this device knows it (also when
+    /// it does not hold the private part).
+    async fn current_master_key(&self) -> Result<Option<String>, CoreError> {
+        let Some(user_id) = self.client.user_id() else {
+            return Ok(None);
+        };
+        let identity = self
+            .client
+            .encryption()
+            .get_user_identity(user_id)
+            .await
+            .map_err(matrix_sdk::Error::from)?;
+        Ok(identity
+            .and_then(|identity| identity.master_key().get_first_key())
+            .map(|key| key.to_base64()))
+    }
+}
+
+/// Whether the account is attested, as the citizen is told.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EidAttestationState {
+    /// The best attestation of the current master key the app knows of.
+    pub status: EidAttestationStatus,
+    /// Whether this device can obtain a fresh one (it holds the master
+    /// key's private part; a new device must be recovered first).
+    pub renewable: bool,
+}
+
+/// The best attestation of the account's current master key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EidAttestationStatus {
+    /// Valid until `expires_at` (seconds since the epoch).
+    Valid {
+        /// When it expires.
+        expires_at: u64,
+    },
+    /// There was one, but it expired at `expired_at`.
+    Expired {
+        /// When it expired.
+        expired_at: u64,
+    },
+    /// None for this account and master key.
+    Missing,
+}
+
+/// Why no fresh attestation was kept.
+#[derive(Debug, thiserror::Error)]
+pub enum AttestationRenewalError {
+    /// This device does not hold the account's master key (a new device
+    /// before its recovery): there is nothing it may have attested.
+    #[error("this device does not hold the account's master key")]
+    NoMasterKey,
+    /// The login service issued none (the reason it gave: the ticket
+    /// expired or was used, the card belongs to another account, …).
+    #[error("the login service issued no attestation: {0}")]
+    NotIssued(String),
+    /// The answer does not bind this account to this master key.
+    #[error("the attestation does not bind this account's master key")]
+    WrongBinding,
+    /// Reading the key or keeping the attestation failed.
+    #[error(transparent)]
+    Core(#[from] CoreError),
+}
+
+/// The claims of an attestation the app reads (the login service's
+/// `AttestationClaims`, as far as the app needs them).
+#[derive(Debug, serde::Deserialize)]
+struct AttestationClaims {
+    sub: String,
+    exp: u64,
+    master_key: String,
+}
+
+impl AttestationClaims {
+    /// The claims of the JWT `jwt`, without checking its signature.
+    fn read(jwt: &str) -> Option<Self> {
+        let payload = jwt.split('.').nth(1)?;
+        let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .ok()?;
+        serde_json::from_slice(&json).ok()
+    }
+}
+
+/// The best status among `attestations` for `user_id` and its current
+/// `master_key` at `now` (seconds since the epoch): valid with the latest
+/// expiry, else expired, else missing. Attestations of another account or
+/// another master key (a reset identity) do not count.
+fn attestation_status<'a>(
+    attestations: impl IntoIterator<Item = &'a str>,
+    user_id: &str,
+    master_key: Option<&str>,
+    now: u64,
+) -> EidAttestationStatus {
+    let Some(master_key) = master_key else {
+        return EidAttestationStatus::Missing;
+    };
+    let latest = attestations
+        .into_iter()
+        .filter_map(AttestationClaims::read)
+        .filter(|claims| claims.sub == user_id && claims.master_key == master_key)
+        .map(|claims| claims.exp)
+        .max();
+    match latest {
+        Some(exp) if exp > now => EidAttestationStatus::Valid { expires_at: exp },
+        Some(exp) => EidAttestationStatus::Expired { expired_at: exp },
+        None => EidAttestationStatus::Missing,
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
 }
 
 async fn stored_attestation(client: &Client) -> Result<Option<String>, CoreError> {
@@ -179,4 +373,85 @@ async fn current_attestation(room: &Room, user_id: &str) -> Result<Option<String
         return Ok(None);
     };
     Ok(event["content"]["attestation"].as_str().map(str::to_owned))
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+
+    use super::*;
+
+    const USER: &str = "@abc:localhost";
+    const KEY: &str = "bWFzdGVyLWtleS1vZi10aGUtY2l0aXplbi0zMmJ5dGVz";
+
+    /// An unsigned JWT with these claims (the app does not check signatures).
+    fn jwt(sub: &str, master_key: &str, exp: u64) -> String {
+        let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let claims = serde_json::json!({
+            "iss": "https://login.example", "sub": sub, "aud": "de.amtsbote.g2c.eid_attestation",
+            "iat": 1_000u64, "exp": exp, "master_key": master_key,
+        });
+        format!(
+            "{}.{}.c2ln",
+            b64(br#"{"alg":"ES256"}"#),
+            b64(claims.to_string().as_bytes())
+        )
+    }
+
+    #[test]
+    fn a_current_attestation_is_valid_until_its_expiry() {
+        let valid = jwt(USER, KEY, 2_000);
+        assert_eq!(
+            attestation_status([valid.as_str()], USER, Some(KEY), 1_500),
+            EidAttestationStatus::Valid { expires_at: 2_000 }
+        );
+    }
+
+    #[test]
+    fn the_latest_expiry_wins_and_an_old_one_does_not_hide_it() {
+        let old = jwt(USER, KEY, 1_200);
+        let fresh = jwt(USER, KEY, 3_000);
+        assert_eq!(
+            attestation_status([old.as_str(), fresh.as_str()], USER, Some(KEY), 1_500),
+            EidAttestationStatus::Valid { expires_at: 3_000 }
+        );
+    }
+
+    #[test]
+    fn an_expired_attestation_is_reported_as_expired() {
+        let old = jwt(USER, KEY, 1_200);
+        assert_eq!(
+            attestation_status([old.as_str()], USER, Some(KEY), 1_200),
+            EidAttestationStatus::Expired { expired_at: 1_200 }
+        );
+    }
+
+    #[test]
+    fn none_another_key_another_account_or_garbage_is_missing() {
+        let other_key = jwt(USER, "b3RoZXIta2V5", 9_000);
+        let other_user = jwt("@someone:localhost", KEY, 9_000);
+        let candidates = [
+            other_key.as_str(),
+            other_user.as_str(),
+            "not-a-jwt",
+            "a.%%%.b",
+        ];
+        assert_eq!(
+            attestation_status(candidates, USER, Some(KEY), 1_000),
+            EidAttestationStatus::Missing
+        );
+        assert_eq!(
+            attestation_status(std::iter::empty(), USER, Some(KEY), 1_000),
+            EidAttestationStatus::Missing
+        );
+    }
+
+    #[test]
+    fn without_a_known_master_key_nothing_counts() {
+        let valid = jwt(USER, KEY, 2_000);
+        assert_eq!(
+            attestation_status([valid.as_str()], USER, None, 1_000),
+            EidAttestationStatus::Missing
+        );
+    }
 }

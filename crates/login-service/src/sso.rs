@@ -15,7 +15,11 @@
 //! with an [`AttestationTicket`]: once the app has logged in to Matrix and
 //! has its cross-signing master key, [`AttestationTicket::fetch_attestation`]
 //! asks the login service to sign the binding of the account to that key
-//! (see the service's `attestation` module). The ticket is the relay
+//! (see the service's `attestation` module).
+//! [`EidLoginSession::finish_for_attestation`] is the same eID step for a
+//! citizen who is logged in already and only renews the attestation: it
+//! stops before the homeserver's callback and returns just the ticket. The
+//! ticket is the relay
 //! session's id, a bearer secret that never passes through the homeserver:
 //! it is zeroized when dropped, used once, and never logged or shown.
 //!
@@ -318,6 +322,22 @@ impl EidLoginSession {
             }
         }
         Err(SsoError::Callback("too many redirects".into()))
+    }
+
+    /// Runs the relay on the card after PACE like [`Self::finish`], for an
+    /// eID authentication of a citizen who is logged in already and only
+    /// renews their account's attestation: it stops at the service's
+    /// redirect back to the homeserver without following it, so no login
+    /// token and no new device come of it, and returns the ticket for the
+    /// attestation. The service attests only the account of this card's
+    /// pseudonym.
+    pub async fn finish_for_attestation<T: CardTransport>(
+        &self,
+        start: Start,
+        card: &mut ClientRelay<T>,
+    ) -> Result<AttestationTicket, SsoError> {
+        self.relay.run(start, card).await?;
+        AttestationTicket::for_relay(self.http.clone(), self.relay.relay_url())
     }
 
     /// Ends the session at the service (the citizen cancelled, the card was

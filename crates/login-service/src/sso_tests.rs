@@ -360,6 +360,23 @@ async fn citizens_log_in_to_synapse_with_the_eid_card_over_tls() {
     assert_eq!(claims.sub, first);
     assert_eq!(claims.master_key, MASTER_KEY);
     assert_eq!(claims.iss, config.issuer);
+    // A renewal of the attestation without a new login: the eID step
+    // only, stopping before Synapse's callback; its ticket attests card
+    // one's account once more.
+    let session = SsoLogin::new(synapse.base_url(), "oidc-amtsbote-eid")
+        .with_root_certificate(ca.clone())
+        .begin()
+        .await
+        .unwrap();
+    let (start, mut relay) = pace(&mut card_one, session.required_chat());
+    let ticket = session
+        .finish_for_attestation(start, &mut relay)
+        .await
+        .unwrap();
+    let renewed = ticket.fetch_attestation(&first, MASTER_KEY).await.unwrap();
+    let claims = verified_attestation(&provider, &renewed);
+    assert_eq!(claims.sub, first);
+    assert_eq!(claims.master_key, MASTER_KEY);
     // Another card: another account.
     let second = logged_in(login(&synapse, &ca, &mut eid.card(1)).await);
     assert_eq!(second, user(1));

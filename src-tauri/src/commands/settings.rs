@@ -32,11 +32,12 @@ pub async fn account_overview(core: State<'_, Core>) -> Result<AccountDto, Comma
         device_id: client.device_id(),
         devices: devices.into_iter().map(device_dto).collect(),
         recovery: recovery_dto(client.recovery_status()),
-        eid_attested: client
-            .eid_attestation()
-            .await
-            .map_err(command_error)?
-            .is_some(),
+        eid_attestation: super::login::attestation_dto(
+            client
+                .eid_attestation_state()
+                .await
+                .map_err(command_error)?,
+        ),
     })
 }
 

@@ -158,6 +158,18 @@ pub enum EidErrorDto {
     /// The OS keychain is missing or locked.
     #[error("keychain unavailable")]
     KeychainUnavailable,
+    /// Renewing the eID attestation needs a logged-in account.
+    #[error("not logged in")]
+    NotLoggedIn,
+    /// This device does not hold the account's master key (a new device
+    /// before its recovery): it cannot have it attested.
+    #[error("no master key on this device")]
+    NoMasterKey,
+    /// The card was fine, but the login service issued no attestation for
+    /// this account (e.g. the card belongs to another account, or the
+    /// ticket expired).
+    #[error("attestation not issued")]
+    AttestationNotIssued,
     /// Anything else; details are in the log.
     #[error("internal error")]
     Internal,

@@ -23,8 +23,8 @@ pub use request::{
     StatusChangeDto, SubmittedDocumentDto, SubmittedFileDto, TimelineContentDto, TimelineItemDto,
 };
 pub use settings::{
-    AccountDto, DeviceDto, PreferencesDto, RecoveryKeyExport, RecoveryStatusDto,
-    RevealedRecoveryKey, UpdateChannelDto,
+    AccountDto, DeviceDto, EidAttestationDto, EidAttestationStatusDto, PreferencesDto,
+    RecoveryKeyExport, RecoveryStatusDto, RevealedRecoveryKey, UpdateChannelDto,
 };
 pub use trust::{AuthorityTrustDto, UntrustedReasonDto};
 pub use types::{

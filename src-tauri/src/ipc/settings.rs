@@ -2,7 +2,8 @@
 //! devices, recovery), this computer's preferences, the recovery key export
 //! and logout. The recovery key crosses to the UI only when the citizen asks
 //! to reveal it ([`RevealedRecoveryKey`]); the export writes it to a file
-//! from Rust.
+//! from Rust. The eID attestation's state ([`EidAttestationDto`]) is also
+//! read on its own by the overview, which points to a missing one.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -20,9 +21,50 @@ pub struct AccountDto {
     pub devices: Vec<DeviceDto>,
     /// Whether this device can read the account's encrypted history.
     pub recovery: RecoveryStatusDto,
-    /// Whether the login service attested this login's master key (the
-    /// eID attestation authorities may require before sending notices).
-    pub eid_attested: bool,
+    /// Whether the account's master key is attested by the login service
+    /// (the eID attestation authorities may require before sending
+    /// notices), and whether this device can renew it.
+    pub eid_attestation: EidAttestationDto,
+}
+
+/// The account's eID attestation as the citizen is told about it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct EidAttestationDto {
+    /// Valid, expired or missing.
+    pub status: EidAttestationStatusDto,
+    /// Whether this device can obtain a fresh one with the ID card
+    /// (`eid_attestation_start`, `eid_attestation_renew`): it holds the
+    /// account's master key. A new device must be recovered first.
+    pub renewable: bool,
+}
+
+/// The best eID attestation of the account's current master key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(
+    tag = "state",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+#[ts(export)]
+pub enum EidAttestationStatusDto {
+    /// Authorities accept it until then.
+    Valid {
+        /// When it expires, in milliseconds since the epoch.
+        #[ts(type = "number")]
+        expires_at_ms: u64,
+    },
+    /// It expired: authorities that require one withhold notices.
+    Expired {
+        /// When it expired, in milliseconds since the epoch.
+        #[ts(type = "number")]
+        expired_at_ms: u64,
+    },
+    /// None (e.g. a login without the ID card, a ticket that expired, a
+    /// login service that did not answer): authorities that require one
+    /// withhold notices.
+    Missing,
 }
 
 /// One device of the account.

@@ -5,6 +5,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import type { AccountDto } from "./bindings/AccountDto.ts";
 import type { AppInfo } from "./bindings/AppInfo.ts";
+import type { EidAttestationDto } from "./bindings/EidAttestationDto.ts";
 import type { EidConsentDto } from "./bindings/EidConsentDto.ts";
 import type { ReadersDto } from "./bindings/ReadersDto.ts";
 import type { PreferencesDto } from "./bindings/PreferencesDto.ts";
@@ -150,4 +151,19 @@ export function eidLoginAuthenticate(reader: string, pin: string, can: string | 
 /** Unblocks a blocked PIN with the PUK. */
 export function eidUnblockPin(reader: string, puk: string): Promise<void> {
   return invoke<void>("eid_unblock_pin", { reader, puk });
+}
+
+/** Starts an eID authentication of the logged-in citizen that only renews the account's attestation. */
+export function eidAttestationStart(): Promise<EidConsentDto> {
+  return invoke<EidConsentDto>("eid_attestation_start");
+}
+
+/** Runs PACE with the PIN (and the CAN) on `reader`, then has the account's master key attested anew. */
+export function eidAttestationRenew(reader: string, pin: string, can: string | null): Promise<EidAttestationDto> {
+  return invoke<EidAttestationDto>("eid_attestation_renew", { reader, pin, can });
+}
+
+/** Where the account's eID attestation stands. */
+export function eidAttestationState(): Promise<EidAttestationDto> {
+  return invoke<EidAttestationDto>("eid_attestation_state");
 }

@@ -3,15 +3,27 @@
 // with the retry counter, the CAN when the PIN is suspended, the PUK when it
 // is blocked. The PIN, CAN and PUK live only in their input fields until
 // they are handed to Rust once; the fields are cleared right after.
+// The same card, titled and labelled for it, renews a logged-in citizen's
+// eID attestation from the settings (eidAttestCard): the same consent and
+// PIN step, then only the attestation, no new login.
 import { h } from "../dom.ts";
 import type { MessageKey } from "../i18n/de.ts";
 import { t } from "../i18n/index.ts";
 import type { AccessRightDto } from "../ipc/bindings/AccessRightDto.ts";
+import type { EidAttestationDto } from "../ipc/bindings/EidAttestationDto.ts";
 import type { EidConsentDto } from "../ipc/bindings/EidConsentDto.ts";
 import type { EidErrorDto } from "../ipc/bindings/EidErrorDto.ts";
 import type { ReadersDto } from "../ipc/bindings/ReadersDto.ts";
 import type { SessionState } from "../ipc/bindings/SessionState.ts";
-import { eidLoginAuthenticate, eidLoginCancel, eidLoginStart, eidReaders, eidUnblockPin } from "../ipc/commands.ts";
+import {
+  eidAttestationRenew,
+  eidAttestationStart,
+  eidLoginAuthenticate,
+  eidLoginCancel,
+  eidLoginStart,
+  eidReaders,
+  eidUnblockPin,
+} from "../ipc/commands.ts";
 import { onReadersChanged } from "../ipc/events.ts";
 
 /** Where the citizen is in the eID login. */
@@ -32,6 +44,64 @@ export interface EidContext {
   rerender(): void;
   announce(text: string): void;
   loggedIn(session: SessionState): void;
+}
+
+/** The settings' renewal of the eID attestation. */
+export interface EidAttestContext {
+  rerender(): void;
+  announce(text: string): void;
+  /** The login service attested the account anew. */
+  attested(attestation: EidAttestationDto): void;
+  /** The citizen cancelled. */
+  closed(): void;
+}
+
+/** What the card step is for: its texts and the commands it runs. */
+interface EidFlow {
+  rerender(): void;
+  announce(text: string): void;
+  title: MessageKey;
+  startLabel: MessageKey;
+  submitLabel: MessageKey;
+  busyLabel: MessageKey;
+  start(): Promise<EidConsentDto>;
+  /** Runs the card step; resolves to handing its result on. */
+  finish(reader: string, pin: string, can: string | null): Promise<() => void>;
+  cancelled(): void;
+}
+
+function loginFlow(context: EidContext): EidFlow {
+  return {
+    rerender: () => context.rerender(),
+    announce: (text) => context.announce(text),
+    title: "eid.title",
+    startLabel: "eid.start",
+    submitLabel: "eid.authenticate",
+    busyLabel: "eid.authenticating",
+    start: eidLoginStart,
+    finish: async (reader, pin, can) => {
+      const session = await eidLoginAuthenticate(reader, pin, can);
+      return () => context.loggedIn(session);
+    },
+    cancelled: () => undefined,
+  };
+}
+
+function attestFlow(context: EidAttestContext): EidFlow {
+  return {
+    rerender: () => context.rerender(),
+    announce: (text) => context.announce(text),
+    title: "eid.attest.title",
+    startLabel: "eid.attest.start",
+    submitLabel: "eid.attest.authenticate",
+    busyLabel: "eid.attest.authenticating",
+    start: eidAttestationStart,
+    finish: async (reader, pin, can) => {
+      const attestation = await eidAttestationRenew(reader, pin, can);
+      return () => context.attested(attestation);
+    },
+    cancelled: () => context.closed(),
+  };
 }
 
 export const eidState: EidLoginState = {
@@ -109,6 +179,12 @@ export function eidErrorMessage(error: unknown): { key: MessageKey; values?: Rec
       return { key: "error.alreadyLoggedIn" };
     case "keychainUnavailable":
       return { key: "eid.error.keychain" };
+    case "notLoggedIn":
+      return { key: "eid.error.notLoggedIn" };
+    case "noMasterKey":
+      return { key: "eid.error.noMasterKey" };
+    case "attestationNotIssued":
+      return { key: "eid.error.attestationNotIssued" };
     case "internal":
       return { key: "eid.error.internal" };
   }
@@ -209,14 +285,28 @@ function secretField(id: string, label: MessageKey, help: MessageKey, length: nu
 }
 
 export function eidLoginCard(state: EidLoginState, context: EidContext): HTMLElement {
+  return eidCard(state, loginFlow(context));
+}
+
+/** The card step that renews a logged-in citizen's eID attestation. */
+export function eidAttestCard(state: EidLoginState, context: EidAttestContext): HTMLElement {
+  return eidCard(state, attestFlow(context));
+}
+
+/** Starts the attestation's card step right away (consent and PIN next). */
+export function startEidAttestation(state: EidLoginState, context: EidAttestContext): Promise<void> {
+  return begin(state, attestFlow(context));
+}
+
+function eidCard(state: EidLoginState, context: EidFlow): HTMLElement {
   const busy = state.step.step === "starting" || state.step.step === "authenticating";
   const error = state.error ? h("p", { class: "error", role: "alert", "data-testid": "eid-error" }, t(state.error.key, state.error.values)) : null;
   const section = h("section", { class: "card eid-login", "aria-labelledby": "eid-title", "aria-busy": busy ? "true" : undefined });
-  section.append(h("h2", { id: "eid-title" }, t("eid.title")), readerSection(state));
+  section.append(h("h2", { id: "eid-title" }, t(context.title)), readerSection(state));
 
   const step = state.step;
   if (step.step === "idle" || step.step === "starting") {
-    const button = h("button", { type: "button", class: "primary", id: "eid-start", disabled: busy }, t(busy ? "eid.starting" : "eid.start"));
+    const button = h("button", { type: "button", class: "primary", id: "eid-start", disabled: busy }, t(busy ? "eid.starting" : context.startLabel));
     button.addEventListener("click", () => void begin(state, context));
     section.append(button);
     if (error) section.append(error);
@@ -235,7 +325,7 @@ export function eidLoginCard(state: EidLoginState, context: EidContext): HTMLEle
     if (step.needCan) form.append(secretField("eid-can", "eid.can.label", "eid.can.help", 6));
     form.append(
       secretField("eid-pin", "eid.pin.label", "eid.pin.help", 6),
-      h("button", { type: "submit", class: "primary", id: "eid-authenticate", disabled: busy }, t(busy ? "eid.authenticating" : "eid.authenticate")),
+      h("button", { type: "submit", class: "primary", id: "eid-authenticate", disabled: busy }, t(busy ? context.busyLabel : context.submitLabel)),
     );
   }
   const cancel = h("button", { type: "button", class: "secondary", disabled: busy }, t("eid.cancel"));
@@ -244,6 +334,7 @@ export function eidLoginCard(state: EidLoginState, context: EidContext): HTMLEle
     state.error = null;
     context.rerender();
     void eidLoginCancel();
+    context.cancelled();
   });
   form.append(cancel);
   if (error) form.append(error);
@@ -262,18 +353,18 @@ export function eidLoginCard(state: EidLoginState, context: EidContext): HTMLEle
   return section;
 }
 
-function fail(state: EidLoginState, context: EidContext, error: unknown): void {
+function fail(state: EidLoginState, context: EidFlow, error: unknown): void {
   state.error = eidErrorMessage(error);
   context.rerender();
   context.announce(t(state.error.key, state.error.values));
 }
 
-async function begin(state: EidLoginState, context: EidContext): Promise<void> {
+async function begin(state: EidLoginState, context: EidFlow): Promise<void> {
   state.step = { step: "starting" };
   state.error = null;
   context.rerender();
   try {
-    const consent = await eidLoginStart();
+    const consent = await context.start();
     state.step = { step: "consent", consent, needCan: false, needPuk: false };
     context.rerender();
     document.getElementById("eid-pin")?.focus();
@@ -283,7 +374,7 @@ async function begin(state: EidLoginState, context: EidContext): Promise<void> {
   }
 }
 
-async function authenticate(state: EidLoginState, context: EidContext, pin: string, can: string | null): Promise<void> {
+async function authenticate(state: EidLoginState, context: EidFlow, pin: string, can: string | null): Promise<void> {
   const step = state.step;
   if (step.step !== "consent" || !state.chosenReader) {
     if (!state.chosenReader) fail(state, context, { code: "noCard" });
@@ -293,12 +384,20 @@ async function authenticate(state: EidLoginState, context: EidContext, pin: stri
   state.error = null;
   context.rerender();
   try {
-    const session = await eidLoginAuthenticate(state.chosenReader, pin, can);
+    const handOn = await context.finish(state.chosenReader, pin, can);
     state.step = { step: "idle" };
-    context.loggedIn(session);
+    handOn();
   } catch (error) {
     const code = (error as EidErrorDto | null)?.code;
-    if (code === "noLoginInProgress" || code === "serviceRefused" || code === "network" || code === "loginFailed") {
+    if (
+      code === "noLoginInProgress" ||
+      code === "serviceRefused" ||
+      code === "network" ||
+      code === "loginFailed" ||
+      code === "noMasterKey" ||
+      code === "attestationNotIssued" ||
+      code === "notLoggedIn"
+    ) {
       state.step = { step: "idle" };
     } else {
       state.step = {
@@ -313,7 +412,7 @@ async function authenticate(state: EidLoginState, context: EidContext, pin: stri
   }
 }
 
-async function unblock(state: EidLoginState, context: EidContext, puk: string): Promise<void> {
+async function unblock(state: EidLoginState, context: EidFlow, puk: string): Promise<void> {
   const step = state.step;
   if (step.step !== "consent" || !state.chosenReader) return;
   try {

@@ -16,4 +16,4 @@ field: string, } | { "code": "serviceCertificateInvalid" } | { "code": "serviceR
 /**
  * The relay protocol's error code.
  */
-reason: string, } | { "code": "homeserverUnavailable" } | { "code": "network" } | { "code": "loginFailed" } | { "code": "noLoginInProgress" } | { "code": "alreadyLoggedIn" } | { "code": "keychainUnavailable" } | { "code": "internal" };
+reason: string, } | { "code": "homeserverUnavailable" } | { "code": "network" } | { "code": "loginFailed" } | { "code": "noLoginInProgress" } | { "code": "alreadyLoggedIn" } | { "code": "keychainUnavailable" } | { "code": "notLoggedIn" } | { "code": "noMasterKey" } | { "code": "attestationNotIssued" } | { "code": "internal" };
