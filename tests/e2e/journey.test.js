@@ -127,6 +127,13 @@ test("the citizen logs in and sees the case the authority opened", async () => {
   await item.waitForExist({ timeout: LONG, timeoutMsg: "the case is not marked as needing action" });
   assert.match(await item.getText(), /Fischereiamt Berlin/);
   assert.match(await item.getText(), /FA-B-2025-004711/);
+  // The card login got the account its eID attestation: once the overview
+  // has read it, there is no reminder to confirm the account.
+  await (await browser.$('main[data-screen="overview"][data-attestation="valid"]')).waitForExist({
+    timeout: LONG,
+    timeoutMsg: "the overview did not read a valid eID attestation",
+  });
+  assert.equal(await (await browser.$('[data-testid="attestation-reminder"]')).isExisting(), false);
   await assertAccessible(browser, "overview");
   await screenshot("overview");
 

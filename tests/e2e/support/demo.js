@@ -41,9 +41,10 @@ export async function playDemo(browser, { ready, authorityAnswer, shot }) {
 
     at("the request page with a verified authority");
     await (await browser.$("button.request-open=Angelschein")).click();
-    const trust = await browser.$('[data-testid="authority-trust"][data-trust="verified"]');
-    await trust.waitForExist({ timeout: LONG, timeoutMsg: "the authority is not shown as verified" });
-    assert.equal(await (await trust.$('[data-testid="authority-certificate-name"]')).getText(), ready.trust.authority_name);
+    // From the page's root: the page re-renders as the room's events arrive.
+    const certificateName = await browser.$('[data-testid="authority-trust"][data-trust="verified"] [data-testid="authority-certificate-name"]');
+    await certificateName.waitForExist({ timeout: LONG, timeoutMsg: "the authority is not shown as verified" });
+    assert.equal(await certificateName.getText(), ready.trust.authority_name);
     for (const type of ["appointmentOffer", "inquiry", "documentRequest", "choice"]) await openCard(browser, type);
     await shot("3-request");
 

@@ -85,7 +85,8 @@ export class JsonLines {
 
 /**
  * Starts `g2c-stack ARGS` (e.g. `["--eid"]`: also the virtual card and the eID
- * login service); resolves with `{ ready, stop }` once it printed its ready line.
+ * login service); resolves with `{ ready, stop, lines }` once it printed its
+ * ready line (`lines`: its stdout, e.g. the authority's lines with `--scenario`).
  */
 export async function startStack(args = []) {
   const child = spawn(workspaceBinary("g2c-stack"), args, { stdio: ["pipe", "pipe", "inherit"] });
@@ -99,7 +100,7 @@ export async function startStack(args = []) {
     });
   try {
     const ready = await lines.next((line) => line.event === "ready", "the ready line", 180_000);
-    return { ready, stop };
+    return { ready, stop, lines };
   } catch (error) {
     child.kill();
     throw error;
