@@ -168,24 +168,13 @@ mod sso {
     use g2c_login_service::server::{Transport, serve};
     use g2c_login_service::signing::SigningKey;
     use g2c_testkit::{
-        LOGIN_SERVICE_CLIENT_ID as CLIENT_ID, Synapse, SynapseOptions, TestTls, TestTlsFiles,
+        LOGIN_SERVICE_CLIENT_ID as CLIENT_ID, SsoWalk, Synapse, SynapseOptions, TestTls,
         VIRTUAL_CARD_RI_PSEUDONYM, VirtualCard, VirtualCardFiles, VirtualCardPki,
-        login_service_oidc_config,
+        login_service_config, login_service_oidc_config,
     };
     use zeroize::Zeroizing;
 
     use super::{connect, pace_with_pin};
-
-    const APP_REDIRECT: &str = "http://127.0.0.1:9/cb";
-
-    fn location(response: &reqwest::Response) -> String {
-        response
-            .headers()
-            .get(reqwest::header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_else(|| panic!("expected a redirect, got {}", response.status()))
-            .to_owned()
-    }
 
     /// How a login ended.
     #[derive(Debug)]
@@ -196,23 +185,8 @@ mod sso {
 
     /// One full SSO login of a fresh app with the card in `vcard`.
     async fn login(synapse: &Synapse, ca: &reqwest::Certificate, vcard: &VirtualCard) -> Outcome {
-        let http = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .tls_certs_only([ca.clone()])
-            .build()
-            .unwrap();
-        let start = http
-            .get(format!(
-                "{}/_matrix/client/v3/login/sso/redirect/oidc-amtsbote-eid?redirectUrl={}",
-                synapse.base_url(),
-                url::form_urlencoded::byte_serialize(APP_REDIRECT.as_bytes()).collect::<String>()
-            ))
-            .send()
-            .await
-            .unwrap();
-        assert!(start.status().is_redirection(), "{}", start.status());
-        let relay = RelayClient::join(http.clone(), &location(&start))
+        let (walk, authorize_url) = SsoWalk::start(synapse, ca).await;
+        let relay = RelayClient::join(walk.http().clone(), &authorize_url)
             .await
             .unwrap();
         let hello = relay.hello().await.unwrap();
@@ -221,58 +195,16 @@ mod sso {
         // The app: PACE with the PIN over PC/SC, then the relay.
         let mut card = connect(vcard);
         let (pace_start, mut card_relay) = pace_with_pin(&mut card, &hello.required_chat);
-        let mut redirect = match relay.run(pace_start, &mut card_relay).await {
-            Ok(redirect) => redirect,
+        match relay.run(pace_start, &mut card_relay).await {
+            // Back through Synapse's callback to the app's loopback.
+            Ok(redirect) => Outcome::LoggedIn(walk.log_in(redirect).await),
             Err(ClientError::Refused(error)) => {
-                let back = error.redirect_to.clone().expect("an error redirect");
-                let response = http.get(&back).send().await.unwrap();
-                assert!(
-                    !response.status().is_redirection()
-                        || !location(&response).starts_with(APP_REDIRECT),
-                    "Synapse must not hand the app a login token"
-                );
-                return Outcome::Refused(error);
+                let back = error.redirect_to.as_deref().expect("an error redirect");
+                walk.assert_no_login_token(back).await;
+                Outcome::Refused(error)
             }
             Err(other) => panic!("relay failed: {other}"),
-        };
-
-        // Back through Synapse's callback to the app's loopback.
-        let mut hops = 0;
-        let login_token = loop {
-            assert!(
-                redirect.starts_with(synapse.base_url()),
-                "left Synapse: {redirect}"
-            );
-            let response = http.get(&redirect).send().await.unwrap();
-            assert!(
-                response.status().is_redirection(),
-                "Synapse answered {}",
-                response.status()
-            );
-            redirect = location(&response);
-            if redirect.starts_with(APP_REDIRECT) {
-                let url = url::Url::parse(&redirect).unwrap();
-                break url
-                    .query_pairs()
-                    .find(|(k, _)| k == "loginToken")
-                    .map(|(_, v)| v.into_owned())
-                    .expect("loginToken in the redirect to the app");
-            }
-            hops += 1;
-            assert!(hops < 5, "too many redirects");
-        };
-        let login: serde_json::Value = http
-            .post(format!("{}/_matrix/client/v3/login", synapse.base_url()))
-            .json(&serde_json::json!({ "type": "m.login.token", "token": login_token }))
-            .send()
-            .await
-            .unwrap()
-            .error_for_status()
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        Outcome::LoggedIn(login["user_id"].as_str().unwrap().to_owned())
+        }
     }
 
     fn logged_in(outcome: Outcome) -> String {
@@ -289,22 +221,6 @@ mod sso {
         }
     }
 
-    /// The login-service configuration: TLS with the test certificate, the
-    /// `[eid]` section as `g2c_testkit` writes it.
-    fn config_toml(
-        listen: std::net::SocketAddr,
-        tls: &TestTlsFiles,
-        pki: &VirtualCardPki,
-    ) -> String {
-        format!(
-            "listen = \"{listen}\"\nissuer = \"https://{listen}\"\nclients = []\n\n\
-             [tls]\ncertificate_chain = {chain:?}\nprivate_key = {key:?}\n\n{eid}",
-            chain = tls.certificate_chain.display().to_string(),
-            key = tls.private_key.display().to_string(),
-            eid = pki.eid.to_toml(),
-        )
-    }
-
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn citizen_logs_in_to_synapse_with_the_virtual_card_over_tls() {
         let dir = tempfile::tempdir().unwrap();
@@ -315,7 +231,7 @@ mod sso {
 
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let listen = listener.local_addr().unwrap();
-        let config = Config::parse(&config_toml(listen, &tls_files, &pki)).unwrap();
+        let config = Config::parse(&login_service_config(listen, &tls_files, &pki.eid)).unwrap();
         let tls = config.tls.as_ref().unwrap();
         let transport = Transport::tls_from_pem_files(&tls.certificate_chain, &tls.private_key)
             .await

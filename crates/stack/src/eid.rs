@@ -22,7 +22,7 @@ use g2c_login_service::server::{Transport, serve};
 use g2c_login_service::signing::SigningKey;
 use g2c_testkit::{
     LOGIN_SERVICE_CLIENT_ID, LOGIN_SERVICE_IDP_ID, TestTls, TestTlsFiles, VIRTUAL_CARD_PIN,
-    VirtualCard, VirtualCardPki, login_service_oidc_config,
+    VirtualCard, VirtualCardPki, login_service_config, login_service_oidc_config,
 };
 use zeroize::Zeroizing;
 
@@ -53,14 +53,8 @@ impl EidService {
 
         let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
         let listen = listener.local_addr()?;
-        let config = Config::parse(&format!(
-            "listen = \"{listen}\"\nissuer = \"https://{listen}\"\nclients = []\n\n\
-             [tls]\ncertificate_chain = {chain:?}\nprivate_key = {key:?}\n\n{eid}",
-            chain = tls_files.certificate_chain.display().to_string(),
-            key = tls_files.private_key.display().to_string(),
-            eid = pki.eid.to_toml(),
-        ))
-        .context("the login service's configuration")?;
+        let config = Config::parse(&login_service_config(listen, &tls_files, &pki.eid))
+            .context("the login service's configuration")?;
         let tls = config.tls.as_ref().context("TLS configured")?;
         let transport = Transport::tls_from_pem_files(&tls.certificate_chain, &tls.private_key)
             .await

@@ -25,7 +25,10 @@
 //!
 //! [`TestTls`] generates a throwaway CA and a certificate for 127.0.0.1
 //! for the login service's HTTPS; [`login_service_oidc_config`] is the
-//! Synapse YAML that makes the login service its OIDC provider.
+//! Synapse YAML that makes the login service its OIDC provider, and
+//! [`login_service_config`] the login service's own TOML for it.
+//! [`SsoWalk`] walks Synapse's side of an eID login by hand for the
+//! login-service's SSO tests.
 
 mod authority_pki;
 mod config;
@@ -33,6 +36,7 @@ mod oidc_provider;
 mod python;
 mod register;
 mod server;
+mod sso_walk;
 mod test_tls;
 mod virtual_card;
 mod virtual_card_pki;
@@ -41,10 +45,13 @@ pub use authority_pki::{
     AuthorityPki, AuthorityPkiError, AuthorityPkiFiles, IssuedLeaf, TEST_INTERMEDIATE_NAME,
     TEST_ROOT_NAME, TestCa, self_signed_leaf,
 };
-pub use oidc_provider::{LOGIN_SERVICE_CLIENT_ID, LOGIN_SERVICE_IDP_ID, login_service_oidc_config};
+pub use oidc_provider::{
+    LOGIN_SERVICE_CLIENT_ID, LOGIN_SERVICE_IDP_ID, login_service_config, login_service_oidc_config,
+};
 pub use python::synapse_python;
 pub use register::RegisteredUser;
 pub use server::{Synapse, SynapseOptions};
+pub use sso_walk::{SSO_APP_REDIRECT, SsoWalk};
 pub use test_tls::{TEST_TLS_CA_NAME, TEST_TLS_SERVER_IP, TestTls, TestTlsError, TestTlsFiles};
 pub use virtual_card::{LOCK_FILE, VirtualCard, VirtualCardError};
 pub use virtual_card_pki::{
