@@ -5,7 +5,9 @@
 //! (JSON) → the relay with [`RelayClient`] around g2c-eid's card-side
 //! relay and a [`FakeCard`](g2c_eid::fake_card::FakeCard) (card side of
 //! PACE, TA, CA and RI) → back to Synapse's callback → `loginToken` at the
-//! app's loopback → `m.login.token`.
+//! app's loopback → `m.login.token`. Synapse's part of that walk is
+//! `g2c_testkit::SsoWalk`, shared with the virtual-card test; the app's own
+//! walk ([`SsoLogin`]) is tested beside it.
 //!
 //! The provider is built as the binary builds it: a TOML configuration
 //! (parsed and validated by [`Config::parse`]) naming the eID files and the
@@ -21,8 +23,8 @@ use std::sync::Arc;
 
 use g2c_eid::fake_card::FakeCard;
 use g2c_testkit::{
-    LOGIN_SERVICE_CLIENT_ID as CLIENT_ID, Synapse, SynapseOptions, TestTls, TestTlsFiles,
-    login_service_oidc_config,
+    EidServiceFiles, LOGIN_SERVICE_CLIENT_ID as CLIENT_ID, SsoWalk, Synapse, SynapseOptions,
+    TestTls, TestTlsFiles, login_service_config, login_service_oidc_config,
 };
 use zeroize::Zeroizing;
 
@@ -39,7 +41,6 @@ use crate::signing::SigningKey;
 use crate::sso::{AttestationTicket, SsoError, SsoLogin, Terms};
 use crate::test_support::{TestEid, pace};
 
-const APP_REDIRECT: &str = "http://127.0.0.1:9/cb";
 /// A cross-signing master key as the app would send it (32 bytes, unpadded
 /// base64).
 const MASTER_KEY: &str = "dGhpcnR5LXR3by1ieXRlcy1vZi1tYXN0ZXIta2V5ISE";
@@ -50,16 +51,8 @@ fn random_secret() -> Zeroizing<String> {
     Zeroizing::new(data_encoding::HEXLOWER.encode(&bytes))
 }
 
-fn location(response: &reqwest::Response) -> String {
-    response
-        .headers()
-        .get(reqwest::header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_else(|| panic!("expected a redirect, got {}", response.status()))
-        .to_owned()
-}
-
-/// The service's configuration file, as an operator would write it.
+/// The service's configuration file, as an operator would write it
+/// ([`login_service_config`]), naming `eid`'s files written into `dir`.
 fn config_toml(
     listen: std::net::SocketAddr,
     dir: &std::path::Path,
@@ -67,36 +60,14 @@ fn config_toml(
     eid: &TestEid,
 ) -> String {
     let files = eid.write_files(dir);
-    let path = |p: &std::path::Path| p.display().to_string();
-    let chain: Vec<String> = files
-        .terminal_certificate_chain
-        .iter()
-        .map(|p| format!("{:?}", path(p)))
-        .collect();
-    format!(
-        r#"listen = "{listen}"
-issuer = "https://{listen}"
-clients = []
-
-[tls]
-certificate_chain = {chain_pem:?}
-private_key = {key_pem:?}
-
-[eid]
-terminal_certificate_chain = [{chain}]
-terminal_key = {key:?}
-certificate_description = {description:?}
-trust_list = {trust:?}
-sector_public_key = {sector:?}
-"#,
-        chain_pem = path(&tls.certificate_chain),
-        key_pem = path(&tls.private_key),
-        chain = chain.join(", "),
-        key = path(&files.terminal_key),
-        description = path(&files.certificate_description),
-        trust = path(&files.trust_list),
-        sector = path(&files.sector_public_key),
-    )
+    let eid = EidServiceFiles {
+        terminal_certificate_chain: files.terminal_certificate_chain,
+        terminal_key: files.terminal_key,
+        certificate_description: files.certificate_description,
+        trust_list: files.trust_list,
+        sector_public_key: files.sector_public_key,
+    };
+    login_service_config(listen, tls, &eid)
 }
 
 /// How a login ended.
@@ -108,96 +79,33 @@ enum Outcome {
     Refused(RelayError),
 }
 
-/// One full SSO login of a fresh app with `card`.
+/// One full SSO login of a fresh app with `card`, walked by hand
+/// ([`SsoWalk`]).
 async fn login(synapse: &Synapse, ca: &reqwest::Certificate, card: &mut FakeCard) -> Outcome {
-    // A fresh app: its own cookie jar, only the test CA as TLS root, and it
-    // follows redirects itself.
-    let http = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .tls_certs_only([ca.clone()])
-        .build()
-        .unwrap();
-
-    let start = http
-        .get(format!(
-            "{}/_matrix/client/v3/login/sso/redirect/oidc-amtsbote-eid?redirectUrl={}",
-            synapse.base_url(),
-            url::form_urlencoded::byte_serialize(APP_REDIRECT.as_bytes()).collect::<String>()
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert!(start.status().is_redirection(), "{}", start.status());
-    let authorize_url = location(&start);
+    let (walk, authorize_url) = SsoWalk::start(synapse, ca).await;
     assert!(
         authorize_url.starts_with("https://127.0.0.1:"),
         "{authorize_url}"
     );
 
-    let relay = RelayClient::join(http.clone(), &authorize_url)
+    let relay = RelayClient::join(walk.http().clone(), &authorize_url)
         .await
         .unwrap();
     let hello = relay.hello().await.unwrap();
     assert_eq!(hello.description.subject_name, "Amtsbote Testdienst");
     // The app shows the description and CHAT, the citizen enters the PIN.
     let (pace_start, mut card_relay) = pace(card, &hello.required_chat);
-    let mut redirect = match relay.run(pace_start, &mut card_relay).await {
-        Ok(redirect) => redirect,
+    match relay.run(pace_start, &mut card_relay).await {
+        // Back to Synapse's callback, then on to the app's loopback.
+        Ok(redirect) => Outcome::LoggedIn(walk.log_in(redirect).await),
         Err(ClientError::Refused(error)) => {
             // The flow ends at Synapse with an error, never with a login.
-            let back = error.redirect_to.clone().expect("an error redirect");
-            let response = http.get(&back).send().await.unwrap();
-            assert!(
-                !response.status().is_redirection()
-                    || !location(&response).starts_with(APP_REDIRECT),
-                "Synapse must not hand the app a login token"
-            );
-            return Outcome::Refused(error);
+            let back = error.redirect_to.as_deref().expect("an error redirect");
+            walk.assert_no_login_token(back).await;
+            Outcome::Refused(error)
         }
         Err(other) => panic!("relay failed: {other}"),
-    };
-
-    // Back to Synapse's callback, then on to the app's loopback.
-    let mut hops = 0;
-    let login_token = loop {
-        assert!(
-            redirect.starts_with(synapse.base_url()),
-            "left Synapse: {redirect}"
-        );
-        let response = http.get(&redirect).send().await.unwrap();
-        if !response.status().is_redirection() {
-            let status = response.status();
-            panic!(
-                "Synapse answered {status}: {}",
-                response.text().await.unwrap()
-            );
-        }
-        redirect = location(&response);
-        if redirect.starts_with(APP_REDIRECT) {
-            let url = url::Url::parse(&redirect).unwrap();
-            break url
-                .query_pairs()
-                .find(|(k, _)| k == "loginToken")
-                .map(|(_, v)| v.into_owned())
-                .expect("loginToken in the redirect to the app");
-        }
-        hops += 1;
-        assert!(hops < 5, "too many redirects");
-    };
-
-    let login: serde_json::Value = http
-        .post(format!("{}/_matrix/client/v3/login", synapse.base_url()))
-        .json(&serde_json::json!({ "type": "m.login.token", "token": login_token }))
-        .send()
-        .await
-        .unwrap()
-        .error_for_status()
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    Outcome::LoggedIn(login["user_id"].as_str().unwrap().to_owned())
+    }
 }
 
 /// One login the way the app does it: [`SsoLogin`] from the homeserver to
