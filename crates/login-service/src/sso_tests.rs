@@ -139,23 +139,11 @@ async fn login_as_the_app(
         format!("{:?}", finished.attestation),
         "AttestationTicket { .. }"
     );
-    let login: serde_json::Value = reqwest::Client::new()
-        .post(format!("{}/_matrix/client/v3/login", synapse.base_url()))
-        .json(
-            &serde_json::json!({ "type": "m.login.token", "token": finished.login_token.as_str() }),
-        )
-        .send()
-        .await
-        .unwrap()
-        .error_for_status()
-        .unwrap()
-        .json()
+    let user_id = synapse
+        .log_in_with_token(finished.login_token.as_str())
         .await
         .unwrap();
-    (
-        login["user_id"].as_str().unwrap().to_owned(),
-        finished.attestation,
-    )
+    (user_id, finished.attestation)
 }
 
 /// Verifies `jwt` with the provider's published JWKS and returns its claims.

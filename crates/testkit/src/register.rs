@@ -87,7 +87,7 @@ pub(crate) async fn register(
     })
 }
 
-async fn check(
+pub(crate) async fn check(
     response: reqwest::Response,
     what: &'static str,
 ) -> Result<reqwest::Response, Error> {

@@ -155,6 +155,26 @@ impl Synapse {
         .await
     }
 
+    /// Logs in with an `m.login.token` (what an SSO login ends in), as a new
+    /// device; the Matrix user id of the account.
+    pub async fn log_in_with_token(&self, login_token: &str) -> Result<String, Error> {
+        #[derive(serde::Deserialize)]
+        struct LoggedIn {
+            user_id: String,
+        }
+        let response = self
+            .http
+            .post(format!("{}/_matrix/client/v3/login", self.base_url))
+            .json(&serde_json::json!({ "type": "m.login.token", "token": login_token }))
+            .send()
+            .await?;
+        let LoggedIn { user_id } = register::check(response, "the login token")
+            .await?
+            .json()
+            .await?;
+        Ok(user_id)
+    }
+
     /// Kills the homeserver and waits for it to be gone. Its data stays, so
     /// [`Synapse::resume`] brings back the same server on the same port.
     pub fn stop(&mut self) -> std::io::Result<()> {

@@ -109,22 +109,10 @@ impl<'a> SsoWalk<'a> {
             hops += 1;
             assert!(hops < MAX_REDIRECTS, "too many redirects");
         };
-        let login: serde_json::Value = self
-            .http
-            .post(format!(
-                "{}/_matrix/client/v3/login",
-                self.synapse.base_url()
-            ))
-            .json(&serde_json::json!({ "type": "m.login.token", "token": login_token }))
-            .send()
+        self.synapse
+            .log_in_with_token(&login_token)
             .await
-            .unwrap()
-            .error_for_status()
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        login["user_id"].as_str().unwrap().to_owned()
+            .expect("Synapse takes the login token")
     }
 
     /// Follows the service's error redirect after a refused eID step: the
