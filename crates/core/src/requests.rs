@@ -11,9 +11,13 @@
 //! [`MAX_EVENTS`] per room, applied oldest first; rooms are read
 //! [`CONCURRENT_ROOMS`] at a time. A summary computed from a room's whole
 //! history is stored ([`crate::summary_store`]) and reused while the room's
-//! latest event is the same, so a start is a store read per room. If the events do not reach back to the
-//! room's start, the metadata and status fall back to the room's current
-//! state. An event from the citizen's
+//! latest event is the same and no open prompt has expired: for such a
+//! room a start reads one stored value and asks the event cache's store
+//! two index questions ([`crate::room_events::is_latest_event`]), without
+//! opening the room's event cache, decoding its events or reading its
+//! state. Only a room with something new is read and recomputed. If the
+//! events do not reach back to the room's start, the metadata and status
+//! fall back to the room's current state. An event from the citizen's
 //! own user counts as the citizen's, every other sender as the authority's
 //! (checking the authority's verified identity is left to the trust module).
 //!
@@ -236,21 +240,19 @@ async fn summary_of(
     if !room.encryption_state().is_encrypted() {
         return None;
     }
-    let metadata = state_content::<RequestEventContent>(&room, REQUEST).await?;
     let now = MilliSecondsSinceUnixEpoch::now();
-    match room_events::latest_event_id(client, &room).await {
-        Ok(Some(latest)) => {
-            if let Some(stored) = summary_store::load(client, room.room_id()).await
-                && stored.is_valid(&latest, now)
-            {
-                return Some((stored.summary, Origin::Stored));
+    if let Some(stored) = summary_store::load(client, room.room_id()).await
+        && stored.is_unexpired(now)
+    {
+        match room_events::is_latest_event(client, room.room_id(), &stored.latest_event_id).await {
+            Ok(true) => return Some((stored.summary, Origin::Stored)),
+            Ok(false) => {}
+            Err(error) => {
+                tracing::debug!(room_id = %room.room_id(), %error, "could not read the room's latest event");
             }
         }
-        Ok(None) => {}
-        Err(error) => {
-            tracing::debug!(room_id = %room.room_id(), %error, "could not read the room's latest event");
-        }
     }
+    let metadata = state_content::<RequestEventContent>(&room, REQUEST).await?;
     let history = match RoomHistory::read(client, &room, own).await {
         Ok(history) => history,
         Err(error) => {

@@ -11,8 +11,11 @@
 
 use std::time::Duration;
 
+use matrix_sdk::cross_process_lock::MappedCrossProcessLockState;
 use matrix_sdk::deserialized_responses::TimelineEvent as MatrixEvent;
-use matrix_sdk::ruma::OwnedEventId;
+use matrix_sdk::event_cache::EventCacheError;
+use matrix_sdk::linked_chunk::LinkedChunkId;
+use matrix_sdk::ruma::{EventId, RoomId};
 use matrix_sdk::{Client, Room};
 
 use crate::error::CoreError;
@@ -62,16 +65,43 @@ pub(crate) async fn read(
     Ok((cache.events().await?, complete))
 }
 
-/// The id of the room's latest event as the event cache holds it; `None`
-/// if the cache holds no event. Loads only the cache's last chunk from the
-/// store: cheap, and no network.
-pub(crate) async fn latest_event_id(
+/// Whether `event_id` is still the latest event of `room_id`'s event cache,
+/// asked of the event cache's store without loading the room's event cache
+/// or decoding any event: two index reads, the position of `event_id` in the
+/// room's linked chunk and the chunks' item counts.
+///
+/// `true` exactly when `event_id` is the last item of the room's last chunk
+/// (the chunk without a successor). The store keeps each chunk's item
+/// positions contiguous from 0 (inserting or removing an item shifts the
+/// ones after it), so the last item is the one at `count - 1`. Anything
+/// else (the event gone, an event after it, a gap or an empty chunk at the
+/// end, no chunk at all) is `false`: the caller recomputes, which is only
+/// slower, never wrong.
+pub(crate) async fn is_latest_event(
     client: &Client,
-    room: &Room,
-) -> Result<Option<OwnedEventId>, CoreError> {
-    client.event_cache().subscribe()?;
-    let (cache, _drop_handles) = room.event_cache().await?;
-    Ok(cache
-        .rfind_map_event_in_memory_by(|event| event.event_id())
-        .await?)
+    room_id: &RoomId,
+    event_id: &EventId,
+) -> Result<bool, CoreError> {
+    let (MappedCrossProcessLockState::Clean(store) | MappedCrossProcessLockState::Dirty(store)) =
+        client
+            .event_cache_store()
+            .lock()
+            .await
+            .map_err(EventCacheError::from)?;
+    let linked_chunk_id = LinkedChunkId::Room(room_id);
+    let positions = store
+        .filter_duplicated_events(linked_chunk_id, vec![event_id.to_owned()])
+        .await
+        .map_err(EventCacheError::from)?;
+    let Some((_, position)) = positions.first() else {
+        return Ok(false);
+    };
+    let chunks = store
+        .load_all_chunks_metadata(linked_chunk_id)
+        .await
+        .map_err(EventCacheError::from)?;
+    let Some(last) = chunks.iter().find(|chunk| chunk.next.is_none()) else {
+        return Ok(false);
+    };
+    Ok(position.chunk_identifier() == last.identifier && position.index() + 1 == last.num_items)
 }

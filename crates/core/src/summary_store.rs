@@ -32,6 +32,37 @@
 //! - (d) The `v1` in the key: a change to how summaries are computed (the
 //!   state machine, the fields) bumps it, and the old entries are ignored.
 //!
+//! # How "still the latest event" is checked
+//!
+//! Not by opening the room's event cache: that loads and decodes the
+//! cache's last chunk (every event in it, decrypted with the store key and
+//! deserialised) and keeps it in memory, ~0.3 s per room in a dev build,
+//! which was almost all of a 100-room start (docs/benchmarks.md, "Core").
+//! [`crate::room_events::is_latest_event`] asks the event cache's SQLite
+//! store two index questions instead: where the stored event id sits in the
+//! room's linked chunk, and how many items each chunk holds. The summary is
+//! reused only if that event is the last item of the last chunk. Why no
+//! change in the room can be missed by that:
+//!
+//! - Every event the event cache gains from sync (and one it already had,
+//!   deduplicated) is appended at the end of the room's linked chunk, and
+//!   the cache writes each change to the store before it announces it or
+//!   lets the next reader in. So after a new event the stored id is not the
+//!   last item any more, in this process and after a restart.
+//! - A limited sync appends a gap and then the new events; a gap or an
+//!   empty chunk at the end, a cleared cache (the stored id gone) or a
+//!   missing store all answer "not the latest": recomputed, never reused.
+//! - Back-pagination adds events *before* the others. A stored summary was
+//!   computed from the whole history (below), so there is nothing older it
+//!   could have missed, except beyond [`crate::requests::MAX_EVENTS`],
+//!   which the summary never reads.
+//! - The request state event: a stored summary is reused without reading
+//!   the room's state, because it exists only for a room that was a
+//!   request room when it was computed, and the request event can only be
+//!   changed by a state event, which is a timeline event (first point).
+//!   That the room is still joined and encrypted is checked first, from
+//!   the room list in memory.
+//!
 //! Only a summary computed from the room's whole history (its start was
 //! reached, or [`crate::requests::MAX_EVENTS`] were read) is stored: one
 //! computed offline from a partial history falls back to the room's state
@@ -57,17 +88,12 @@ pub(crate) struct StoredSummary {
 }
 
 impl StoredSummary {
-    /// Whether it still describes the room whose latest event is
-    /// `latest_event_id`, at `now`.
-    pub fn is_valid(
-        &self,
-        latest_event_id: &OwnedEventId,
-        now: MilliSecondsSinceUnixEpoch,
-    ) -> bool {
-        &self.latest_event_id == latest_event_id
-            && self
-                .valid_until_ms
-                .is_none_or(|until| i64::from(now.get()) <= until)
+    /// Whether none of its open prompts has expired at `now` (whether the
+    /// room is unchanged is [`crate::room_events::is_latest_event`]'s to
+    /// say).
+    pub fn is_unexpired(&self, now: MilliSecondsSinceUnixEpoch) -> bool {
+        self.valid_until_ms
+            .is_none_or(|until| i64::from(now.get()) <= until)
     }
 }
 
