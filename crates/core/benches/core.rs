@@ -4,8 +4,15 @@
 //! ```text
 //! scripts/with-keychain.sh cargo bench -p g2c-core --bench core -- \
 //!     [--rooms 100] [--events 50] [--runs 10] [--offline-runs 3] [--memory-runs 3] \
-//!     [--messages 200] [--updates 20] [--only cold,memory,decrypt,latency,sync]
+//!     [--messages 200] [--updates 20] [--only cold,memory,decrypt,latency,sync] \
+//!     [--keep-profile]
 //! ```
+//!
+//! `--keep-profile` keeps the citizen's profile (store directory and
+//! keychain entries; no logout at the end) and prints how to start one
+//! cold start on it again, e.g. with a rebuilt binary and without a new
+//! setup: `<bench binary> --child cold --profile-name NAME --data-dir DIR`
+//! (under the same Secret Service session).
 //!
 //! Setup: a fresh Synapse (`g2c_testkit`), a citizen (`CitizenClient`,
 //! password login, session in the keychain) and an authority
@@ -96,6 +103,7 @@ struct Options {
     messages: usize,
     updates: usize,
     phases: HashSet<String>,
+    keep_profile: bool,
 }
 
 impl Options {
@@ -123,6 +131,7 @@ impl Options {
             messages: value("--messages").unwrap_or(200).max(1),
             updates: value("--updates").unwrap_or(20).max(1),
             phases: phases.split(',').map(str::to_owned).collect(),
+            keep_profile: args.iter().any(|a| a == "--keep-profile"),
         }
     }
 
@@ -202,7 +211,9 @@ struct Setup {
     citizen: CitizenProfile,
     authority: AuthorityClient,
     room_ids: Vec<OwnedRoomId>,
-    _dirs: Vec<tempfile::TempDir>,
+    /// The citizen's profile directory first, then the authority's; removed
+    /// when dropped.
+    temp_dirs: Vec<tempfile::TempDir>,
 }
 
 fn request_metadata(i: usize) -> RequestEventContent {
@@ -392,7 +403,7 @@ async fn setup(options: &Options) -> Result<Setup, BoxError> {
         citizen: citizen_profile,
         authority,
         room_ids,
-        _dirs: vec![citizen_dir, authority_dir],
+        temp_dirs: vec![citizen_dir, authority_dir],
     })
 }
 
@@ -1185,6 +1196,15 @@ async fn run(options: Options) -> Result<(), BoxError> {
         sync_phase(&setup, &options).await?;
     }
     println!("\nload at the end: {}", load_average());
+    if options.keep_profile {
+        let data_dir = setup.temp_dirs.remove(0).keep();
+        println!(
+            "kept profile: --child cold --profile-name {} --data-dir {}",
+            setup.citizen.name,
+            data_dir.display()
+        );
+        return Ok(());
+    }
     // The citizen's keychain entries go with the profile's logout.
     if let Some(client) = CitizenClient::restore(setup.citizen.profile()).await? {
         client.logout().await?;
