@@ -105,3 +105,135 @@ pub(crate) async fn is_latest_event(
     };
     Ok(position.chunk_identifier() == last.identifier && position.index() + 1 == last.num_items)
 }
+
+#[cfg(test)]
+mod tests {
+    use matrix_sdk::linked_chunk::{ChunkIdentifier, Position, Update};
+    use matrix_sdk::ruma::serde::Raw;
+    use matrix_sdk::ruma::{event_id, room_id};
+
+    use super::*;
+
+    /// A room's linked chunk in a real SQLite event cache store, changed the
+    /// way the event cache changes it; after each change, which event is
+    /// the latest.
+    #[tokio::test]
+    async fn the_latest_event_is_the_last_item_of_the_last_chunk() {
+        let dir = tempfile::tempdir().unwrap();
+        let client = Client::builder()
+            .homeserver_url("http://127.0.0.1:9")
+            .sqlite_store(dir.path(), None)
+            .build()
+            .await
+            .unwrap();
+        let room = room_id!("!request:example.org");
+        let other_room = room_id!("!other:example.org");
+        let apply = |room_id: &'static RoomId, updates: Vec<Update<MatrixEvent, _>>| {
+            let client = client.clone();
+            async move {
+                let (MappedCrossProcessLockState::Clean(store)
+                | MappedCrossProcessLockState::Dirty(store)) =
+                    client.event_cache_store().lock().await.unwrap();
+                store
+                    .handle_linked_chunk_updates(LinkedChunkId::Room(room_id), updates)
+                    .await
+                    .unwrap();
+            }
+        };
+        let latest = |event_id: &'static EventId| {
+            let client = client.clone();
+            async move { is_latest_event(&client, room, event_id).await.unwrap() }
+        };
+        let (a, b, c) = (
+            event_id!("$a:example.org"),
+            event_id!("$b:example.org"),
+            event_id!("$c:example.org"),
+        );
+
+        // Nothing cached yet.
+        assert!(!latest(a).await);
+
+        apply(
+            room,
+            vec![
+                Update::NewItemsChunk {
+                    previous: None,
+                    new: ChunkIdentifier::new(0),
+                    next: None,
+                },
+                Update::PushItems {
+                    at: Position::new(ChunkIdentifier::new(0), 0),
+                    items: vec![event(a), event(b)],
+                },
+            ],
+        )
+        .await;
+        assert!(latest(b).await);
+        assert!(!latest(a).await);
+        assert!(!latest(c).await, "an event the cache does not hold");
+
+        // The same event id in another room's chunk says nothing about this one.
+        apply(
+            other_room,
+            vec![
+                Update::NewItemsChunk {
+                    previous: None,
+                    new: ChunkIdentifier::new(0),
+                    next: None,
+                },
+                Update::PushItems {
+                    at: Position::new(ChunkIdentifier::new(0), 0),
+                    items: vec![event(c)],
+                },
+            ],
+        )
+        .await;
+        assert!(!latest(c).await);
+        assert!(latest(b).await);
+
+        // A new event in a new chunk.
+        apply(
+            room,
+            vec![
+                Update::NewItemsChunk {
+                    previous: Some(ChunkIdentifier::new(0)),
+                    new: ChunkIdentifier::new(1),
+                    next: None,
+                },
+                Update::PushItems {
+                    at: Position::new(ChunkIdentifier::new(1), 0),
+                    items: vec![event(c)],
+                },
+            ],
+        )
+        .await;
+        assert!(!latest(b).await);
+        assert!(latest(c).await);
+
+        // An empty chunk at the end (a gap counts the same: no items):
+        // not the latest any more, recompute.
+        apply(
+            room,
+            vec![Update::NewItemsChunk {
+                previous: Some(ChunkIdentifier::new(1)),
+                new: ChunkIdentifier::new(2),
+                next: None,
+            }],
+        )
+        .await;
+        assert!(!latest(c).await);
+
+        // The event cleared away.
+        apply(room, vec![Update::Clear]).await;
+        assert!(!latest(c).await);
+    }
+
+    fn event(event_id: &EventId) -> MatrixEvent {
+        MatrixEvent::from_plaintext(
+            Raw::from_json_string(format!(
+                r#"{{"type":"m.room.message","event_id":"{event_id}","sender":"@amt:example.org","origin_server_ts":1,"content":{{"msgtype":"m.text","body":"x"}}}}"#
+            ))
+            .unwrap(),
+        )
+    }
+}
