@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { artifactsDir, startApp } from "./support/app.js";
 import { assertAccessible } from "./support/axe.js";
+import { logOut } from "./support/login.js";
 import { startStack } from "./support/processes.js";
 
 const LONG = 120_000;
@@ -32,8 +33,13 @@ before(async () => {
 });
 
 after(async () => {
-  await app?.stop();
-  await stack?.stop();
+  try {
+    // The next test file's app must not restore this session.
+    if (app) await logOut(app.browser);
+  } finally {
+    await app?.stop();
+    await stack?.stop();
+  }
 });
 
 test("without an attestation the overview and the settings say so, and the card step is offered", async () => {

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { artifactsDir, repoRoot, startApp } from "./support/app.js";
 import { demoDocument, playDemo } from "./support/demo.js";
+import { logOut } from "./support/login.js";
 import { startStack } from "./support/processes.js";
 
 let stack;
@@ -29,8 +30,13 @@ before(async () => {
 });
 
 after(async () => {
-  await app?.stop();
-  await stack?.stop();
+  try {
+    // The next test file's app must not restore this session.
+    if (app) await logOut(app.browser);
+  } finally {
+    await app?.stop();
+    await stack?.stop();
+  }
 });
 
 test("the demo reaches the acknowledged decision", async () => {

@@ -1,7 +1,7 @@
 // Starts the real Amtsbote binary in a real window through tauri-driver
 // (which drives WebKitWebDriver) and hands back a WebDriver session.
 import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -98,11 +98,74 @@ export async function startApp({ env = {} } = {}) {
   }
 
   const stop = async () => {
+    // The app hides its window instead of closing when it has a tray, and
+    // outlives tauri-driver: the next test's app would then hand over to
+    // it (single instance) and never open a window. End the app too.
+    const started = descendants(driver.pid);
     try {
       await browser.deleteSession();
     } finally {
       driver.kill();
+      await endProcesses(started);
     }
   };
   return { browser, stop };
+}
+
+/** The pids below `pid` (tauri-driver → WebKitWebDriver → the app), read from /proc. */
+function descendants(pid) {
+  const children = new Map();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // gone meanwhile
+    }
+    // "pid (comm) state ppid …": comm may hold spaces and parentheses.
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    if (!children.has(ppid)) children.set(ppid, []);
+    children.get(ppid).push(Number(entry));
+  }
+  const found = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift()) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
+/** Whether `pid` still runs (a zombie no longer does). */
+function running(pid) {
+  if (!existsSync(`/proc/${pid}`)) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/** Sends SIGTERM to `pids` that still run, then waits (bounded) until none does; SIGKILL after 10 s. */
+async function endProcesses(pids) {
+  const signal = (name) => {
+    for (const pid of pids.filter(running)) {
+      try {
+        process.kill(pid, name);
+      } catch {
+        // already gone
+      }
+    }
+  };
+  signal("SIGTERM");
+  const gone = () => new Promise((resolve) => setTimeout(() => resolve(!pids.some(running)), 50));
+  for (let waited = 0; waited < 20_000; waited += 50) {
+    if (await gone()) return;
+    if (waited === 10_000) signal("SIGKILL");
+  }
+  throw new Error(`processes ${pids.filter(running).join(", ")} did not end`);
 }

@@ -31,3 +31,22 @@ export async function logIn(browser, ready, { onConsent } = {}) {
   const left = await browser.execute(() => document.getElementById("eid-pin")?.value ?? "");
   if (left !== "") throw new Error("the PIN stayed in the page");
 }
+
+/**
+ * Logs out through the settings, so that the next test file's app starts at
+ * the login again: one e2e run shares the app's data directory and the
+ * keychain, and a stored session would be restored. For `after` hooks:
+ * resolves without doing anything when nobody is logged in.
+ */
+export async function logOut(browser) {
+  const settings = await browser.$("#nav-settings");
+  if (!(await settings.isDisplayed())) return;
+  await settings.click();
+  const logout = await browser.$("#logout");
+  await logout.waitForDisplayed({ timeout: 60_000, timeoutMsg: "the settings did not offer the logout" });
+  await logout.click();
+  const confirm = await browser.$("#logout-confirm");
+  await confirm.waitForDisplayed({ timeout: 10_000 });
+  await confirm.click();
+  await (await browser.$('main[data-screen="welcome"]')).waitForExist({ timeout: 60_000, timeoutMsg: "logout did not return to the start screen" });
+}

@@ -61,6 +61,8 @@ interface EidFlow {
   rerender(): void;
   announce(text: string): void;
   title: MessageKey;
+  /** The card's heading level: the login stands alone, the renewal sits in the settings' account section. */
+  heading: "h2" | "h3";
   startLabel: MessageKey;
   submitLabel: MessageKey;
   busyLabel: MessageKey;
@@ -75,6 +77,7 @@ function loginFlow(context: EidContext): EidFlow {
     rerender: () => context.rerender(),
     announce: (text) => context.announce(text),
     title: "eid.title",
+    heading: "h2",
     startLabel: "eid.start",
     submitLabel: "eid.authenticate",
     busyLabel: "eid.authenticating",
@@ -92,6 +95,7 @@ function attestFlow(context: EidAttestContext): EidFlow {
     rerender: () => context.rerender(),
     announce: (text) => context.announce(text),
     title: "eid.attest.title",
+    heading: "h3",
     startLabel: "eid.attest.start",
     submitLabel: "eid.attest.authenticate",
     busyLabel: "eid.attest.authenticating",
@@ -241,13 +245,13 @@ function readerSection(state: EidLoginState): HTMLElement {
   return list;
 }
 
-function consentSection(consent: EidConsentDto): HTMLElement {
+function consentSection(consent: EidConsentDto, heading: "h3" | "h4"): HTMLElement {
   const row = (label: MessageKey, value: string | null): HTMLElement | null =>
     value ? h("div", { class: "row" }, h("dt", {}, t(label)), h("dd", {}, value)) : null;
   return h(
     "section",
     { class: "consent", "aria-labelledby": "eid-consent-title", "data-testid": "eid-consent" },
-    h("h3", { id: "eid-consent-title" }, t("eid.consent.title")),
+    h(heading, { id: "eid-consent-title" }, t("eid.consent.title")),
     h(
       "dl",
       {},
@@ -302,7 +306,7 @@ function eidCard(state: EidLoginState, context: EidFlow): HTMLElement {
   const busy = state.step.step === "starting" || state.step.step === "authenticating";
   const error = state.error ? h("p", { class: "error", role: "alert", "data-testid": "eid-error" }, t(state.error.key, state.error.values)) : null;
   const section = h("section", { class: "card eid-login", "aria-labelledby": "eid-title", "aria-busy": busy ? "true" : undefined });
-  section.append(h("h2", { id: "eid-title" }, t(context.title)), readerSection(state));
+  section.append(h(context.heading, { id: "eid-title" }, t(context.title)), readerSection(state));
 
   const step = state.step;
   if (step.step === "idle" || step.step === "starting") {
@@ -313,7 +317,7 @@ function eidCard(state: EidLoginState, context: EidFlow): HTMLElement {
     return section;
   }
 
-  section.append(consentSection(step.consent));
+  section.append(consentSection(step.consent, context.heading === "h2" ? "h3" : "h4"));
   const needPuk = step.step === "consent" && step.needPuk;
   const form = h("form", { class: "pin-form", "data-testid": needPuk ? "eid-puk-form" : "eid-pin-form" });
   if (needPuk) {
