@@ -224,6 +224,10 @@ function renderKeepingFocus(): void {
   const active = document.activeElement;
   const roomId = active?.getAttribute("data-room-id");
   const id = active?.id;
+  // The page's heading has no id: the router focuses it after each
+  // navigation, and the list or the request loading after that must not
+  // drop the focus to the window's start.
+  const onHeading = active?.matches("#main h1") ?? false;
   const selection =
     active instanceof HTMLInputElement || active instanceof HTMLTextAreaElement
       ? { start: active.selectionStart, end: active.selectionEnd }
@@ -232,6 +236,7 @@ function renderKeepingFocus(): void {
   let target: HTMLElement | null = null;
   if (roomId) target = document.querySelector<HTMLElement>(`[data-room-id="${CSS.escape(roomId)}"]`);
   else if (id) target = document.getElementById(id);
+  else if (onHeading) target = document.querySelector<HTMLElement>("#main h1");
   if (!target) return;
   target.focus();
   if (selection && (target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement)) {

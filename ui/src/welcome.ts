@@ -21,8 +21,24 @@ export interface WelcomeContext {
   loggedIn(session: SessionState): void;
 }
 
-function field(id: string, label: MessageKey, attributes: Record<string, string>): HTMLElement {
-  return h("p", { class: "field" }, h("label", { for: id }, t(label)), h("input", { id, name: id, required: true, ...attributes }));
+type DevLoginField = "dev-homeserver" | "dev-user" | "dev-password";
+
+/**
+ * What the citizen typed into the password login. The welcome screen is
+ * built anew on every render (a card reader plugged in, the language
+ * switched), which would otherwise empty the fields while someone types.
+ * The password is dropped when the form is sent.
+ */
+const devLoginFields: Record<DevLoginField, string> = { "dev-homeserver": "http://localhost:8008", "dev-user": "", "dev-password": "" };
+
+function field(id: DevLoginField, label: MessageKey, attributes: Record<string, string>): HTMLElement {
+  const input = h("input", { id, name: id, required: true, ...attributes });
+  // The property, not the attribute: the password stays out of the markup.
+  input.value = devLoginFields[id];
+  input.addEventListener("input", () => {
+    devLoginFields[id] = input.value;
+  });
+  return h("p", { class: "field" }, h("label", { for: id }, t(label)), input);
 }
 
 /** Development and demo builds only: password login instead of the eID card. */
@@ -32,7 +48,7 @@ function devLoginForm(state: WelcomeState, context: WelcomeContext): HTMLElement
     { class: "card dev-login", "aria-labelledby": "dev-login-title" },
     h("h2", { id: "dev-login-title" }, t("devLogin.title")),
     h("p", {}, t("devLogin.text")),
-    field("dev-homeserver", "devLogin.homeserver", { type: "url", value: "http://localhost:8008" }),
+    field("dev-homeserver", "devLogin.homeserver", { type: "url" }),
     field("dev-user", "devLogin.user", { type: "text", autocomplete: "username" }),
     field("dev-password", "devLogin.password", { type: "password", autocomplete: "current-password" }),
     h("button", { type: "submit", class: "primary", disabled: state.login.busy }, t(state.login.busy ? "devLogin.busy" : "devLogin.submit")),
@@ -40,10 +56,10 @@ function devLoginForm(state: WelcomeState, context: WelcomeContext): HTMLElement
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const value = (id: string): string => form.querySelector<HTMLInputElement>(`#${id}`)?.value ?? "";
-    const homeserver = value("dev-homeserver").trim();
-    const user = value("dev-user").trim();
-    const password = value("dev-password");
+    const homeserver = devLoginFields["dev-homeserver"].trim();
+    const user = devLoginFields["dev-user"].trim();
+    const password = devLoginFields["dev-password"];
+    devLoginFields["dev-password"] = "";
     state.login = { busy: true, error: null };
     context.rerender();
     loginWithPassword(homeserver, user, password)

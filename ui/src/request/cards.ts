@@ -93,8 +93,13 @@ async function run(context: CardContext, action: () => Promise<unknown>, announc
   }
 }
 
-function submitButton(label: string, draft: Draft): HTMLButtonElement {
-  return h("button", { type: "submit", class: "primary", disabled: draft.busy, "aria-busy": draft.busy ? "true" : undefined }, draft.busy ? t("card.busy") : label);
+/** The card's send button; its id lets a re-render (an event arriving) give the focus back to it. */
+function submitButton(label: string, draft: Draft, promptEventId: string): HTMLButtonElement {
+  return h(
+    "button",
+    { type: "submit", class: "primary", id: domId("submit", promptEventId), disabled: draft.busy, "aria-busy": draft.busy ? "true" : undefined },
+    draft.busy ? t("card.busy") : label,
+  );
 }
 
 // ---------------------------------------------------------------- answers
@@ -203,7 +208,7 @@ function appointmentForm(prompt: PromptDto, content: Extract<PromptContentDto, {
       ...options,
     ),
     errorLine(errorId, draft.error),
-    submitButton(t("card.appointment.submit"), draft),
+    submitButton(t("card.appointment.submit"), draft, prompt.eventId),
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -252,7 +257,7 @@ function inquiryForm(prompt: PromptDto, content: Extract<PromptContentDto, { typ
     textarea,
     counter,
     errorLine(errorId, draft.error),
-    submitButton(t("card.inquiry.submit"), draft),
+    submitButton(t("card.inquiry.submit"), draft, prompt.eventId),
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -298,7 +303,7 @@ function choiceForm(prompt: PromptDto, content: Extract<PromptContentDto, { type
       ...options,
     ),
     errorLine(errorId, draft.error),
-    submitButton(t("card.choice.submit"), draft),
+    submitButton(t("card.choice.submit"), draft, prompt.eventId),
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -421,7 +426,7 @@ function documentsForm(prompt: PromptDto, content: Extract<PromptContentDto, { t
     { class: "prompt-form" },
     ...content.documents.map((document) => requestedDocument(prompt, document, context)),
     errorLine(errorId, draft.error),
-    submitButton(t(ready === 1 ? "card.documents.submitOne" : "card.documents.submit"), draft),
+    submitButton(t(ready === 1 ? "card.documents.submitOne" : "card.documents.submit"), draft, prompt.eventId),
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
