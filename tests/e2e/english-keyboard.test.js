@@ -251,8 +251,14 @@ test("the password login leads to the English overview with the focus on its hea
   await (await browser.$("#dev-user")).addValue(citizen.user_id);
   await tabTo("#dev-password");
   await (await browser.$("#dev-password")).addValue(citizen.password);
-  // What was typed is still there (the form is rebuilt on every render,
-  // e.g. when a card reader comes or goes).
+  // The form is rebuilt on every render (a card reader coming or going, the
+  // language switched): switching to German and back keeps what was typed.
+  await tabTo("button.language", { backwards: true });
+  await browser.keys("Enter");
+  await browser.waitUntil(async () => (await browser.execute(() => document.documentElement.lang)) === "de", { timeout: 10_000 });
+  await browser.keys("Enter");
+  await browser.waitUntil(async () => (await browser.execute(() => document.documentElement.lang)) === "en", { timeout: 10_000 });
+  await tabTo("#dev-password");
   const values = await browser.execute(() => ["dev-homeserver", "dev-user", "dev-password"].map((id) => document.getElementById(id)?.value));
   assert.deepEqual(values, [homeserver, citizen.user_id, citizen.password]);
   await browser.keys("Enter");
