@@ -116,6 +116,11 @@ before(async () => {
     G2C_AUTHORITY_PASSWORD: authority.password,
   });
   app = await startApp({ env: { AMTSBOTE_HOMESERVER: homeserver, AMTSBOTE_TRUST_ROOTS: trust.roots_file } });
+  // The walk starts at the login: a session an earlier test file left in the
+  // shared keychain and data directory is logged out first.
+  const screen = await app.browser.$('main[data-screen="welcome"], main[data-screen="overview"]');
+  await screen.waitForExist({ timeout: 60_000, timeoutMsg: "neither the start screen nor the overview appeared" });
+  if ((await screen.getAttribute("data-screen")) === "overview") await leaveGermanAndLoggedOut(app.browser);
 });
 
 after(async () => {
@@ -133,14 +138,18 @@ after(async () => {
   }
 });
 
-/** Best effort after a failure: German again, and no session left to restore. */
+/** German again at the next start, and no session left to restore (before the walk, and after a failure). */
 async function leaveGermanAndLoggedOut(browser) {
   await browser.execute(() => localStorage.removeItem("amtsbote.locale"));
   const settings = await browser.$("#nav-settings");
   if (!(await settings.isDisplayed())) return;
   await settings.click();
-  await (await browser.$("#logout")).click();
-  await (await browser.$("#logout-confirm")).click();
+  const logout = await browser.$("#logout");
+  await logout.waitForDisplayed({ timeout: 60_000, timeoutMsg: "the settings did not offer the logout" });
+  await logout.click();
+  const confirm = await browser.$("#logout-confirm");
+  await confirm.waitForDisplayed({ timeout: 10_000 });
+  await confirm.click();
   await (await browser.$('main[data-screen="welcome"]')).waitForExist({ timeout: 60_000, timeoutMsg: "the logout did not return to the start screen" });
 }
 
@@ -295,10 +304,10 @@ test("a request with open questions is opened by keyboard and is English through
   // Both questions arrived (the overview counts them) before the walk starts.
   const item = await browser.$("li.request.needs-action");
   await item.waitForExist({ timeout: LONG, timeoutMsg: "the case did not appear in the overview as needing action" });
-  await browser.waitUntil(async () => /2 open questions/.test(await item.getText()), {
-    timeout: LONG,
-    timeoutMsg: "the overview does not count the two open questions",
-  });
+  let shown = "";
+  await browser
+    .waitUntil(async () => /2 open questions/.test((shown = await (await browser.$("li.request")).getText())), { timeout: LONG })
+    .catch(() => assert.fail(`the overview does not count the two open questions: ${shown}`));
   await assertEnglish("overview");
 
   await tabTo("button.request-open");
