@@ -33,6 +33,7 @@
 
 pub mod account;
 pub mod attestation;
+mod cache_updates;
 pub mod document_outbox;
 pub mod documents;
 pub mod e2ee;

@@ -8,7 +8,8 @@
 //! re-enables the send queue, which disables itself on network errors.
 //!
 //! Incoming messages reach the UI through event handlers registered on the
-//! client (see [`register_message_handlers`]).
+//! client (see [`register_message_handlers`]); rooms whose events the event
+//! cache has stored are announced once more by [`crate::cache_updates`].
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -59,6 +60,8 @@ impl SyncOptions {
 /// A running sync loop.
 pub(crate) struct SyncTask {
     abort: AbortHandle,
+    /// The forwarder of the event cache's updates ([`crate::cache_updates`]).
+    cache_updates: AbortHandle,
     wake: Arc<Notify>,
 }
 
@@ -69,6 +72,20 @@ impl CitizenClient {
         if sync.as_ref().is_some_and(|task| !task.abort.is_finished()) {
             return;
         }
+        // A loop that ended by itself (the session was ended) leaves its
+        // forwarder behind: one per loop.
+        if let Some(ended) = sync.take() {
+            ended.cache_updates.abort();
+        }
+        // Subscribed before the event cache listens to sync: no update of
+        // it goes unannounced.
+        let cache_updates = tokio::spawn(crate::cache_updates::forward(
+            self.client.clone(),
+            self.client
+                .event_cache()
+                .subscribe_to_room_generic_updates(),
+            self.events.clone(),
+        ));
         // The request page reads timelines from the event cache; it must
         // see sync responses from the start to have the rooms' pagination
         // tokens (see request_page).
@@ -86,6 +103,7 @@ impl CitizenClient {
         ));
         *sync = Some(SyncTask {
             abort: task.abort_handle(),
+            cache_updates: cache_updates.abort_handle(),
             wake,
         });
     }
@@ -94,6 +112,7 @@ impl CitizenClient {
     pub fn stop_sync(&self) {
         if let Some(task) = self.sync.lock().expect("sync lock poisoned").take() {
             task.abort.abort();
+            task.cache_updates.abort();
             set_state(&self.connection, &self.events, ConnectionState::Stopped);
         }
     }
