@@ -501,16 +501,22 @@ mod tests {
             open_prompts: 0,
             needs_action: false,
         };
-        // Until sync brought the state and the room key, the summary lags.
+        // Until sync brought the state and the room key, the summary lags:
+        // read again after every core event (bounded).
+        let mut events = citizen.subscribe();
         let mut last = Vec::new();
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
-        while tokio::time::Instant::now() < deadline {
-            last = citizen.requests().await.unwrap();
-            if last == [expected.clone(), quiet.clone()] {
-                break;
+        let _ = tokio::time::timeout(Duration::from_secs(120), async {
+            loop {
+                last = citizen.requests().await.unwrap();
+                if last == [expected.clone(), quiet.clone()] {
+                    break;
+                }
+                if let Err(tokio::sync::broadcast::error::RecvError::Closed) = events.recv().await {
+                    break;
+                }
             }
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
+        })
+        .await;
         assert_eq!(last, vec![expected.clone(), quiet.clone()]);
         // Computed from whole histories, they were stored.
         assert_eq!(
