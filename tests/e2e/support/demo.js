@@ -42,9 +42,12 @@ export async function playDemo(browser, { ready, authorityAnswer, shot }) {
     at("the request page with a verified authority");
     await (await browser.$("button.request-open=Angelschein")).click();
     // From the page's root: the page re-renders as the room's events arrive.
-    const certificateName = await browser.$('[data-testid="authority-trust"][data-trust="verified"] [data-testid="authority-certificate-name"]');
-    await certificateName.waitForExist({ timeout: LONG, timeoutMsg: "the authority is not shown as verified" });
-    assert.equal(await certificateName.getText(), ready.trust.authority_name);
+    await waitForText(
+      browser,
+      '[data-testid="authority-trust"][data-trust="verified"] [data-testid="authority-certificate-name"]',
+      (text) => text === ready.trust.authority_name,
+      `the authority is not shown as verified with the name ${ready.trust.authority_name}`,
+    );
     for (const type of ["appointmentOffer", "inquiry", "documentRequest", "choice"]) await openCard(browser, type);
     await shot("3-request");
 
@@ -79,9 +82,14 @@ export async function playDemo(browser, { ready, authorityAnswer, shot }) {
     // The authority sends the decision only to a citizen whose app published
     // the login service's eID attestation (`--require-attestation`).
     at("the decision notice (needs the citizen's eID attestation)");
-    const notice = await openCard(browser, "notice");
-    assert.match(await notice.getText(), /Bescheid über die Erteilung eines Fischereischeins/);
-    await notice.scrollIntoView({ block: "center" });
+    await openCard(browser, "notice");
+    await waitForText(
+      browser,
+      'article[data-prompt-type="notice"]',
+      (text) => /Bescheid über die Erteilung eines Fischereischeins/.test(text),
+      "the notice does not show the decision's title",
+    );
+    await (await card(browser, "notice")).scrollIntoView({ block: "center" });
     await shot("5-notice");
     await (await buttonIn(browser, "notice", "Empfang bestätigen")).click();
     assert.ok((await authorityAnswer("notice_acknowledgement")).prompt_event_id);
@@ -98,6 +106,25 @@ export async function playDemo(browser, { ready, authorityAnswer, shot }) {
     await shot("failed").catch(() => undefined);
     throw new Error(`the demo stopped at ${step}: ${error.message}`, { cause: error });
   }
+}
+
+/**
+ * Waits until the element at `selector` has a text `accepts`, looking the
+ * element up afresh each time: the page re-renders on every core event, and
+ * WebKit reports a replaced node as gone rather than stale, which
+ * WebdriverIO does not retry by itself.
+ */
+async function waitForText(browser, selector, accepts, timeoutMsg) {
+  await browser.waitUntil(
+    async () => {
+      try {
+        return accepts(await (await browser.$(selector)).getText());
+      } catch {
+        return false;
+      }
+    },
+    { timeout: LONG, timeoutMsg },
+  );
 }
 
 /** The card of the prompt of `type`, once it exists. */
