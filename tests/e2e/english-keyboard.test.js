@@ -19,6 +19,7 @@ import { after, before, test } from "node:test";
 import { runInNewContext } from "node:vm";
 import { artifactsDir, repoRoot, startApp } from "./support/app.js";
 import { assertAccessible } from "./support/axe.js";
+import { logOut } from "./support/login.js";
 import { runAuthority, spawnAuthority, startStack } from "./support/processes.js";
 
 const LONG = 120_000;
@@ -141,16 +142,7 @@ after(async () => {
 /** German again at the next start, and no session left to restore (before the walk, and after a failure). */
 async function leaveGermanAndLoggedOut(browser) {
   await browser.execute(() => localStorage.removeItem("amtsbote.locale"));
-  const settings = await browser.$("#nav-settings");
-  if (!(await settings.isDisplayed())) return;
-  await settings.click();
-  const logout = await browser.$("#logout");
-  await logout.waitForDisplayed({ timeout: 60_000, timeoutMsg: "the settings did not offer the logout" });
-  await logout.click();
-  const confirm = await browser.$("#logout-confirm");
-  await confirm.waitForDisplayed({ timeout: 10_000 });
-  await confirm.click();
-  await (await browser.$('main[data-screen="welcome"]')).waitForExist({ timeout: 60_000, timeoutMsg: "the logout did not return to the start screen" });
+  await logOut(browser);
 }
 
 /** What has the focus: a short description, and whether it shows a focus indicator. */
