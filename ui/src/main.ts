@@ -10,13 +10,14 @@ import type { AppInfo } from "./ipc/bindings/AppInfo.ts";
 import type { SessionState } from "./ipc/bindings/SessionState.ts";
 import { appInfo, eidAttestationState, listRequests, sessionState } from "./ipc/commands.ts";
 import type { EidAttestationDto } from "./ipc/bindings/EidAttestationDto.ts";
-import { overviewAttestationNotice } from "./attestation.ts";
+import { attestationPhase, overviewAttestationNotice, type OverviewAttestationNotice } from "./attestation.ts";
 import { onFileDrop, onRequestChanged, onRequestsChanged } from "./ipc/events.ts";
 import type { OverviewQuery } from "./overview-filter.ts";
 import { overview, type RequestsLoad } from "./overview.ts";
 import { dragOver, dropFiles, loadRequest, newRequestPage, requestPage, requestTitle, type RequestPageState } from "./request/page.ts";
 import { Router, type Route } from "./router.ts";
 import { beginAttestation, loadSettings, newSettings, settingsPage, type SettingsState } from "./settings.ts";
+import { ShownData } from "./shown.ts";
 import { welcome, type WelcomeState } from "./welcome.ts";
 import { onOpenRequest } from "./ipc/events.ts";
 import { mountUpdateBanner } from "./update.ts";
@@ -75,7 +76,7 @@ function mountShell(root: HTMLElement): Shell {
   const language = h("button", { type: "button", id: "language-switch", class: "language" });
   language.addEventListener("click", () => {
     setLocale(locale() === "de" ? "en" : "de");
-    render();
+    languageChanged();
     language.focus();
   });
   const version = h("span", { "data-testid": "app-version" });
@@ -186,7 +187,7 @@ function mainRegion(): HTMLElement {
         query: state.query,
         open: (roomId) => navigate({ page: "request", roomId }),
         attestation: attestationReminder(),
-        attestationState: state.attestation?.status.state ?? "unknown",
+        attestationState: state.attestation ? attestationPhase(state.attestation, Date.now()) : "unknown",
       });
     case "request":
       state.request ??= newRequestPage(route.roomId);
@@ -195,7 +196,7 @@ function mainRegion(): HTMLElement {
       state.settings ??= newSettings();
       return settingsPage(state.settings, {
         ...pageContext,
-        languageChanged: () => render(),
+        languageChanged,
         loggedOut: (session) => {
           state.session = session;
           state.settings = null;
@@ -208,6 +209,16 @@ function mainRegion(): HTMLElement {
         },
       });
   }
+}
+
+/**
+ * After a language switch: everything is rendered in the new language, and
+ * the last announcement (already spoken) leaves the page rather than stay
+ * behind in the old one.
+ */
+function languageChanged(): void {
+  if (shell) shell.announcer.textContent = "";
+  render();
 }
 
 function render(): void {
@@ -269,14 +280,14 @@ function enter(route: Route): void {
     });
   } else if (route.page === "settings") {
     const page = (state.settings ??= newSettings());
-    void loadSettings(page, { ...pageContext, languageChanged: render, loggedOut: () => undefined });
+    void loadSettings(page, { ...pageContext, languageChanged, loggedOut: () => undefined });
   } else {
     void refreshRequests();
     void refreshAttestation();
   }
 }
 
-/** Reads the account's eID attestation state; the overview shows a reminder when it is missing or expired. */
+/** Reads the account's eID attestation state; the overview shows a reminder when it is missing, expired or expires soon. */
 async function refreshAttestation(): Promise<void> {
   if (state.session.state !== "loggedIn") return;
   try {
@@ -289,12 +300,12 @@ async function refreshAttestation(): Promise<void> {
 }
 
 /** The overview's reminder: what it says and, where this device can renew it, the eID step from the settings. */
-function attestationReminder(): { notice: MessageKey; confirm: (() => void) | null } | null {
-  const notice = overviewAttestationNotice(state.attestation);
+function attestationReminder(): { notice: OverviewAttestationNotice; confirm: (() => void) | null } | null {
+  const notice = overviewAttestationNotice(state.attestation, locale(), Date.now());
   if (notice === null) return null;
   const confirm = (): void => {
     navigate({ page: "settings" });
-    if (state.settings) beginAttestation(state.settings, { ...pageContext, languageChanged: render, loggedOut: () => undefined });
+    if (state.settings) beginAttestation(state.settings, { ...pageContext, languageChanged, loggedOut: () => undefined });
   };
   return { notice, confirm: state.attestation?.renewable ? confirm : null };
 }
@@ -319,6 +330,8 @@ document.addEventListener("keydown", (event) => {
 
 let refreshing = false;
 let refreshAgain = false;
+/** What the last refresh showed: an unchanged list is not rendered again. */
+const shownList = new ShownData();
 
 /** Fetches session and list again; coalesces bursts of change events. */
 async function refreshRequests(): Promise<void> {
@@ -350,6 +363,8 @@ async function refreshRequests(): Promise<void> {
         state.settings = null;
         state.attestation = null;
       }
+      // Most change events leave the list as it was (see shown.ts).
+      if (!shownList.changed([state.sessionKnown, state.session, state.requests])) continue;
       // Only the overview and the shell show the list; other pages keep their DOM.
       if (router.current.page === "overview" || state.session.state !== "loggedIn") renderKeepingFocus();
       else if (shell) updateShell(shell);

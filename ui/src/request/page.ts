@@ -10,6 +10,7 @@ import { getRequest } from "../ipc/commands.ts";
 import { statusKey } from "../overview.ts";
 import { domId, promptCard, addDocumentFiles, type CardContext } from "./cards.ts";
 import { emptyDraft, reduceDraft, type Draft, type DraftAction } from "./drafts.ts";
+import { ShownData } from "../shown.ts";
 import { trustView } from "./trust.ts";
 import type { MessageKey } from "../i18n/de.ts";
 import { cannotDisplayKey, openPrompts, type PromptType, type RequestDetailDto, type TimelineItemDto } from "./model.ts";
@@ -38,6 +39,15 @@ export function newRequestPage(roomId: string): RequestPageState {
   return { roomId, load: { state: "loading" }, drafts: new Map(), dragTarget: null };
 }
 
+/** Per page: what it was last rendered from. */
+const shown = new WeakMap<RequestPageState, ShownData>();
+
+function shownOf(state: RequestPageState): ShownData {
+  let data = shown.get(state);
+  if (!data) shown.set(state, (data = new ShownData()));
+  return data;
+}
+
 /** Per page: the fetch under way, and whether another was asked for meanwhile. */
 const fetches = new WeakMap<RequestPageState, { running: Promise<void>; again: boolean }>();
 
@@ -60,7 +70,8 @@ export async function loadRequest(state: RequestPageState, context: PageContext)
           console.error("get_request failed", error);
           state.load = { state: "failed", error: commandErrorMessage(error) };
         }
-        context.rerender();
+        // Most change events leave the page as it was (see shown.ts).
+        if (shownOf(state).changed(state.load)) context.rerender();
       } while (fetch.again);
     } finally {
       fetches.delete(state);
