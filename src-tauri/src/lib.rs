@@ -41,7 +41,7 @@ pub fn run() -> tauri::Result<()> {
         .manage(updater::OfferedUpdate::default())
         .setup(|app| {
             let data_dir = app.path().app_data_dir()?;
-            let profile = g2c_core::Profile::new(session::PROFILE_NAME, data_dir);
+            let profile = g2c_core::Profile::new(session::profile_name(), data_dir);
             let (core, restoring) = session::Core::new(profile.clone());
             app.manage(core);
             let readers = readers::Readers::default();

@@ -14,6 +14,31 @@ use crate::request_list::RequestList;
 /// The keychain profile of the app's one account.
 pub const PROFILE_NAME: &str = "default";
 
+/// The profile the app uses: [`PROFILE_NAME`]; in development builds
+/// (`dev-login`) `AMTSBOTE_PROFILE` may name another, so that each
+/// end-to-end test file's app has its own keychain entries and does not
+/// restore a session an earlier file left behind.
+pub fn profile_name() -> String {
+    #[cfg(feature = "dev-login")]
+    if let Some(name) = chosen_profile(std::env::var("AMTSBOTE_PROFILE").ok()) {
+        tracing::info!(profile = %name, "using the profile AMTSBOTE_PROFILE names");
+        return name;
+    }
+    PROFILE_NAME.to_owned()
+}
+
+/// A usable profile name from `AMTSBOTE_PROFILE` (it becomes part of the
+/// keychain's account names: non-empty, no `/`), else none.
+#[cfg(any(feature = "dev-login", test))]
+fn chosen_profile(value: Option<String>) -> Option<String> {
+    let name = value?.trim().to_owned();
+    if name.is_empty() || name.contains('/') {
+        tracing::warn!("AMTSBOTE_PROFILE is empty or has a '/': using the default profile");
+        return None;
+    }
+    Some(name)
+}
+
 /// The citizen's client, once logged in or restored. Commands read it,
 /// concurrently (the request list, the notifications' re-read and an answer
 /// need not wait for each other); login, restore and logout write it. While
@@ -131,5 +156,25 @@ fn changes_requests(event: &CoreEvent) -> Option<Vec<String>> {
 fn notify<R: Runtime>(app: &AppHandle<R>, room_ids: Vec<String>) {
     if let Err(error) = app.emit(REQUESTS_CHANGED, RequestsChanged { room_ids }) {
         tracing::warn!(%error, "could not emit requests-changed");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chosen_profile;
+
+    #[test]
+    fn a_named_profile_is_used_as_given_without_surrounding_space() {
+        assert_eq!(
+            chosen_profile(Some(" e2e-journey ".to_owned())).as_deref(),
+            Some("e2e-journey")
+        );
+    }
+
+    #[test]
+    fn no_empty_or_path_like_profile_is_used() {
+        assert_eq!(chosen_profile(None), None);
+        assert_eq!(chosen_profile(Some("  ".to_owned())), None);
+        assert_eq!(chosen_profile(Some("../default".to_owned())), None);
     }
 }
