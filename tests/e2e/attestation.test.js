@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { artifactsDir, startApp } from "./support/app.js";
 import { assertAccessible } from "./support/axe.js";
-import { logOut } from "./support/login.js";
+import { shown, waitForText } from "./support/dom.js";
 import { startStack } from "./support/processes.js";
 
 const LONG = 120_000;
@@ -34,10 +34,8 @@ before(async () => {
 
 after(async () => {
   try {
-    // The next test file's app must not restore this session.
-    if (app) await logOut(app.browser);
-  } finally {
     await app?.stop();
+  } finally {
     await stack?.stop();
   }
 });
@@ -47,12 +45,11 @@ test("without an attestation the overview and the settings say so, and the card 
   const { homeserver, citizen, eid } = stack.ready;
 
   // The development build's password login: no eID, so no attestation.
-  const form = await browser.$("form.dev-login");
-  await form.waitForDisplayed({ timeout: 30_000, timeoutMsg: "no password login in this build (dev-login)" });
+  await shown(browser, "form.dev-login", { timeout: 30_000, timeoutMsg: "no password login in this build (dev-login)" });
   await (await browser.$("#dev-homeserver")).setValue(homeserver);
   await (await browser.$("#dev-user")).setValue(citizen.user_id);
   await (await browser.$("#dev-password")).setValue(citizen.password);
-  await (await form.$('button[type="submit"]')).click();
+  await (await browser.$('form.dev-login button[type="submit"]')).click();
 
   await (await browser.$('main[data-screen="overview"][data-attestation="missing"]')).waitForExist({
     timeout: LONG,
@@ -70,11 +67,9 @@ test("without an attestation the overview and the settings say so, and the card 
   await status.waitForExist({ timeout: LONG, timeoutMsg: "the settings do not show the missing attestation" });
   assert.equal(await status.getAttribute("data-attested"), "false");
   assert.match(await (await browser.$('[data-testid="eid-attestation-consequence"]')).getText(), /halten Bescheide zurück/);
-  const consent = await browser.$('[data-testid="eid-consent"]');
-  await consent.waitForDisplayed({ timeout: 60_000, timeoutMsg: "the card step did not show the service's certificate" });
+  await shown(browser, '[data-testid="eid-consent"]', { timeout: 60_000, timeoutMsg: "the card step did not show the service's certificate" });
   assert.match(await (await browser.$("#eid-title")).getText(), /Konto mit dem Personalausweis bestätigen/);
-  const readers = await browser.$('[data-testid="eid-readers"]');
-  await browser.waitUntil(async () => (await readers.getText()).includes(eid.reader), {
+  await waitForText(browser, '[data-testid="eid-readers"]', (text) => text.includes(eid.reader), {
     timeout: 30_000,
     timeoutMsg: `the reader ${eid.reader} is not listed`,
   });

@@ -9,7 +9,6 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { artifactsDir, repoRoot, startApp } from "./support/app.js";
 import { demoDocument, playDemo } from "./support/demo.js";
-import { logOut } from "./support/login.js";
 import { startStack } from "./support/processes.js";
 
 let stack;
@@ -31,10 +30,8 @@ before(async () => {
 
 after(async () => {
   try {
-    // The next test file's app must not restore this session.
-    if (app) await logOut(app.browser);
-  } finally {
     await app?.stop();
+  } finally {
     await stack?.stop();
   }
 });

@@ -19,7 +19,7 @@ import { after, before, test } from "node:test";
 import { runInNewContext } from "node:vm";
 import { artifactsDir, repoRoot, startApp } from "./support/app.js";
 import { assertAccessible } from "./support/axe.js";
-import { logOut } from "./support/login.js";
+import { shown } from "./support/dom.js";
 import { runAuthority, spawnAuthority, startStack } from "./support/processes.js";
 
 const LONG = 120_000;
@@ -117,33 +117,18 @@ before(async () => {
     G2C_AUTHORITY_PASSWORD: authority.password,
   });
   app = await startApp({ env: { AMTSBOTE_HOMESERVER: homeserver, AMTSBOTE_TRUST_ROOTS: trust.roots_file } });
-  // The walk starts at the login: a session an earlier test file left in the
-  // shared keychain and data directory is logged out first.
-  const screen = await app.browser.$('main[data-screen="welcome"], main[data-screen="overview"]');
-  await screen.waitForExist({ timeout: 60_000, timeoutMsg: "neither the start screen nor the overview appeared" });
-  if ((await screen.getAttribute("data-screen")) === "overview") await leaveGermanAndLoggedOut(app.browser);
 });
 
 after(async () => {
   scenario?.child.kill();
   await authorityLogin?.catch(() => undefined);
   try {
-    // The app's data directory, its stored language included, and the
-    // keychain outlive this file: the next test's app must start in German
-    // at the login, also when a test here failed half-way.
-    if (app) await leaveGermanAndLoggedOut(app.browser);
-  } finally {
     await app?.stop();
+  } finally {
     await stack?.stop();
     rmSync(scratch, { recursive: true, force: true });
   }
 });
-
-/** German again at the next start, and no session left to restore (before the walk, and after a failure). */
-async function leaveGermanAndLoggedOut(browser) {
-  await browser.execute(() => localStorage.removeItem("amtsbote.locale"));
-  await logOut(browser);
-}
 
 /** What has the focus: a short description, and whether it shows a focus indicator. */
 function focused() {
@@ -222,8 +207,7 @@ test("the German catalogue has texts to look for", () => {
 
 test("the language switches to English by keyboard on the start screen", async () => {
   const { browser } = app;
-  const form = await browser.$("form.dev-login");
-  await form.waitForDisplayed({ timeout: 30_000, timeoutMsg: "no password login in this build (dev-login)" });
+  await shown(browser, "form.dev-login", { timeout: 30_000, timeoutMsg: "no password login in this build (dev-login)" });
   // The check sees the page: in German it finds the catalogue's texts.
   const german = await pageTexts();
   assert.ok(GERMAN.filter((text) => german.some((shown) => shown.includes(text))).length >= 5, "the German start screen shows no German catalogue text");

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { artifactsDir, repoRoot, startApp } from "./support/app.js";
 import { assertAccessible } from "./support/axe.js";
+import { shown } from "./support/dom.js";
 import { logIn } from "./support/login.js";
 import { runAuthority, spawnAuthority, startStack } from "./support/processes.js";
 
@@ -85,7 +86,7 @@ function answer(kind) {
 
 test("the start screen is accessible", async () => {
   const { browser } = app;
-  await (await browser.$("#eid-start")).waitForDisplayed({ timeout: 30_000 });
+  await shown(browser, "#eid-start", { timeout: 30_000 });
   await assertAccessible(browser, "start screen");
   await screenshot("start");
 });
@@ -254,12 +255,12 @@ test("back by keyboard returns to the overview, where nothing waits any more", a
   await browser.keys(["Alt", "ArrowLeft"]);
   const main = await browser.$('main[data-screen="overview"]');
   await main.waitForExist({ timeout: 10_000, timeoutMsg: "Alt+Left did not go back" });
-  const item = await browser.$("li.request");
-  await browser.waitUntil(async () => !(await item.getAttribute("class")).includes("needs-action"), {
+  // From the page's root: the overview re-renders as the list changes.
+  await browser.waitUntil(async () => !(await (await browser.$("li.request")).getAttribute("class")).includes("needs-action"), {
     timeout: LONG,
     timeoutMsg: "the case still needs action",
   });
-  assert.match(await item.getText(), /Entschieden/);
+  assert.match(await (await browser.$("li.request")).getText(), /Entschieden/);
 });
 
 test("a room opened without the certificate shows the authority as unverified, with the reason", async () => {

@@ -21,7 +21,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { startApp } from "../support/app.js";
+import { newProfile, startApp } from "../support/app.js";
+import { shown } from "../support/dom.js";
 import { logIn } from "../support/login.js";
 import { runAuthority, startStack, workspaceBinary } from "../support/processes.js";
 
@@ -118,17 +119,18 @@ function median(values) {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+// One profile for the login and every restart, which restore its session.
+const profile = newProfile();
 const stack = await startStack(["--eid"]);
 try {
   const { homeserver, authority, eid } = stack.ready;
   const env = { ...appEnv, AMTSBOTE_HOMESERVER: homeserver, AMTSBOTE_IDP: eid.identity_provider, SSL_CERT_FILE: eid.ca_file };
 
   // 1. The first login, with the card.
-  let app = await startApp({ env });
+  let app = await startApp({ env, profile });
   let loginMs;
   try {
-    const start = await app.browser.$("#eid-start");
-    await start.waitForDisplayed({ timeout: 60_000 });
+    await shown(app.browser, "#eid-start", { timeout: 60_000 });
     const began = Date.now();
     await logIn(app.browser, stack.ready);
     loginMs = Date.now() - began;
@@ -164,7 +166,7 @@ try {
   const pages = [];
   const memory = [];
   for (let run = 1; run <= runs; run += 1) {
-    app = await startApp({ env });
+    app = await startApp({ env, profile });
     try {
       const ready = await overviewReady(app.browser, requests);
       const { app: pid, children } = appProcesses();
@@ -214,4 +216,5 @@ try {
 } finally {
   await stack.stop();
   rmSync(scratch, { recursive: true, force: true });
+  rmSync(profile.dataHome, { recursive: true, force: true });
 }

@@ -1,9 +1,10 @@
 // Starts the real Amtsbote binary in a real window through tauri-driver
 // (which drives WebKitWebDriver) and hands back a WebDriver session.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer, connect } from "node:net";
-import { dirname, join } from "node:path";
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { remote } from "webdriverio";
 
@@ -59,14 +60,31 @@ function waitForPort(port, child, limitMs) {
 }
 
 /**
+ * A profile of its own for an app: a data directory (the store, WebKit's
+ * local storage with the chosen language) and a keychain profile name
+ * (`AMTSBOTE_PROFILE`, honoured by dev-login builds). One e2e run shares a
+ * keychain, and a test file must not find a session or a language that an
+ * earlier one, failed half-way, left behind.
+ */
+export function newProfile() {
+  const dataHome = mkdtempSync(join(tmpdir(), "amtsbote-e2e-data-"));
+  return { name: `e2e-${basename(dataHome).slice("amtsbote-e2e-data-".length)}`, dataHome };
+}
+
+/**
  * Starts tauri-driver and the app; returns `{ browser, stop }`. `env` adds
  * environment variables for the app (tauri-driver and WebKitWebDriver pass
  * their environment on to it), e.g. test-only file dialog injections.
+ * Each app has a new profile (`newProfile`) unless `profile` names one to
+ * start again with (the caller then removes its directory).
  */
-export async function startApp({ env = {} } = {}) {
+export async function startApp({ env = {}, profile } = {}) {
   const application = process.env.AMTSBOTE_BINARY;
   if (!application) throw new Error("AMTSBOTE_BINARY must name the app binary to test");
   mkdirSync(artifactsDir, { recursive: true });
+  const own = profile === undefined;
+  const { name, dataHome } = profile ?? newProfile();
+  env = { ...env, XDG_DATA_HOME: dataHome, AMTSBOTE_PROFILE: name };
 
   const port = await freePort();
   const nativePort = await freePort();
@@ -107,6 +125,7 @@ export async function startApp({ env = {} } = {}) {
     } finally {
       driver.kill();
       await endProcesses(started);
+      if (own) rmSync(dataHome, { recursive: true, force: true });
     }
   };
   return { browser, stop };

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { repoRoot } from "./app.js";
+import { waitForText } from "./dom.js";
 import { logIn } from "./login.js";
 
 const LONG = 120_000;
@@ -37,6 +38,12 @@ export async function playDemo(browser, { ready, authorityAnswer, shot }) {
     const open = await browser.$("button.request-open=Angelschein");
     await open.waitForExist({ timeout: LONG, timeoutMsg: "the fishing-permit case did not appear in the overview" });
     await (await browser.$("li.request.needs-action")).waitForExist({ timeout: LONG, timeoutMsg: "the case is not marked as needing action" });
+    // The scenario asks four questions, then waits for answers: from then
+    // on the list stays as it is, and no re-render takes the click away.
+    await waitForText(browser, "li.request.needs-action", (text) => text.includes("4 offene Rückfragen"), {
+      timeout: LONG,
+      timeoutMsg: "the overview did not count the scenario's four questions",
+    });
     await shot("2-overview");
 
     at("the request page with a verified authority");
@@ -46,7 +53,7 @@ export async function playDemo(browser, { ready, authorityAnswer, shot }) {
       browser,
       '[data-testid="authority-trust"][data-trust="verified"] [data-testid="authority-certificate-name"]',
       (text) => text === ready.trust.authority_name,
-      `the authority is not shown as verified with the name ${ready.trust.authority_name}`,
+      { timeout: LONG, timeoutMsg: `the authority is not shown as verified with the name ${ready.trust.authority_name}` },
     );
     for (const type of ["appointmentOffer", "inquiry", "documentRequest", "choice"]) await openCard(browser, type);
     await shot("3-request");
@@ -87,7 +94,7 @@ export async function playDemo(browser, { ready, authorityAnswer, shot }) {
       browser,
       'article[data-prompt-type="notice"]',
       (text) => /Bescheid über die Erteilung eines Fischereischeins/.test(text),
-      "the notice does not show the decision's title",
+      { timeout: LONG, timeoutMsg: "the notice does not show the decision's title" },
     );
     await (await card(browser, "notice")).scrollIntoView({ block: "center" });
     await shot("5-notice");
@@ -106,25 +113,6 @@ export async function playDemo(browser, { ready, authorityAnswer, shot }) {
     await shot("failed").catch(() => undefined);
     throw new Error(`the demo stopped at ${step}: ${error.message}`, { cause: error });
   }
-}
-
-/**
- * Waits until the element at `selector` has a text `accepts`, looking the
- * element up afresh each time: the page re-renders on every core event, and
- * WebKit reports a replaced node as gone rather than stale, which
- * WebdriverIO does not retry by itself.
- */
-async function waitForText(browser, selector, accepts, timeoutMsg) {
-  await browser.waitUntil(
-    async () => {
-      try {
-        return accepts(await (await browser.$(selector)).getText());
-      } catch {
-        return false;
-      }
-    },
-    { timeout: LONG, timeoutMsg },
-  );
 }
 
 /** The card of the prompt of `type`, once it exists. */
