@@ -5,7 +5,6 @@
 // puts the focus on the new page's heading and names the window after it.
 import { h, replaceChildren } from "./dom.ts";
 import { locale, setLocale, t } from "./i18n/index.ts";
-import type { MessageKey } from "./i18n/de.ts";
 import type { AppInfo } from "./ipc/bindings/AppInfo.ts";
 import type { SessionState } from "./ipc/bindings/SessionState.ts";
 import { appInfo, eidAttestationState, listRequests, sessionState } from "./ipc/commands.ts";

@@ -1,6 +1,7 @@
 // The request overview: every request with its status in words, those that
 // need the citizen's action first, a search over service, authority and
 // reference, and a status filter. Authority text goes in as text.
+import type { AttestationPhase, OverviewAttestationNotice } from "./attestation.ts";
 import { h, replaceChildren } from "./dom.ts";
 import { formatDate } from "./format.ts";
 import type { MessageKey } from "./i18n/de.ts";
@@ -55,12 +56,13 @@ export interface OverviewContext {
   open(roomId: string): void;
   /**
    * The reminder that the account's eID attestation is missing or expired
-   * (authorities that require it withhold notices); `confirm` starts the
-   * eID step that renews it, null where this device cannot.
+   * (authorities that require it withhold notices) or expires soon (notices
+   * still arrive until then); `confirm` starts the eID step that renews it,
+   * null where this device cannot.
    */
-  attestation?: { notice: MessageKey; confirm: (() => void) | null } | null;
-  /** The attestation's state as read (`unknown` before), for tests/e2e. */
-  attestationState?: "unknown" | "valid" | "expired" | "missing";
+  attestation?: { notice: OverviewAttestationNotice; confirm: (() => void) | null } | null;
+  /** The attestation's phase as read (`unknown` before), for tests/e2e. */
+  attestationState?: "unknown" | AttestationPhase;
 }
 
 function attestationReminder(reminder: OverviewContext["attestation"]): HTMLElement | null {
@@ -73,9 +75,14 @@ function attestationReminder(reminder: OverviewContext["attestation"]): HTMLElem
   }
   return h(
     "section",
-    { class: "card attention", "aria-labelledby": "attestation-title", "data-testid": "attestation-reminder" },
-    h("h2", { id: "attestation-title" }, t("overview.attestation.title")),
-    h("p", {}, t(reminder.notice)),
+    {
+      class: "card attention",
+      "aria-labelledby": "attestation-title",
+      "data-testid": "attestation-reminder",
+      "data-phase": reminder.notice.phase,
+    },
+    h("h2", { id: "attestation-title" }, t(reminder.notice.title)),
+    h("p", {}, t(reminder.notice.text.key, reminder.notice.text.values)),
     action ? h("p", { class: "actions" }, action) : null,
   );
 }

@@ -3,8 +3,9 @@
 // Rust; shown in the window only on request and dropped again when the
 // page is left), language, notifications, update channel, logout with a
 // confirmation. The eID attestation's state says what a missing or expired
-// one means and offers "Mit Ausweis bestätigen": the eID card step again
-// (ui/src/login/eid.ts), which renews it for this account.
+// one means, or that a valid one expires soon (with its date), and offers
+// "Mit Ausweis bestätigen": the eID card step again (ui/src/login/eid.ts),
+// which renews it for this account.
 import { attestationView } from "./attestation.ts";
 import { h, type Child } from "./dom.ts";
 import { commandErrorMessage, type Message } from "./errors.ts";
@@ -107,7 +108,7 @@ export function beginAttestation(state: SettingsState, context: SettingsContext)
 }
 
 function attestationSection(state: SettingsState, context: SettingsContext, attestation: EidAttestationDto): Child[] {
-  const view = attestationView(attestation, locale());
+  const view = attestationView(attestation, locale(), Date.now());
   const parts: Child[] = [
     h(
       "dl",
@@ -120,7 +121,7 @@ function attestationSection(state: SettingsState, context: SettingsContext, atte
           tabindex: "-1",
           "data-testid": "eid-attestation",
           "data-attested": String(view.attested),
-          "data-state": attestation.status.state,
+          "data-state": view.phase,
         },
         t(view.status.key, view.status.values),
       ),

@@ -28,6 +28,9 @@ export const de = {
   "overview.attestation.title": "Konto nicht mit dem Ausweis bestätigt",
   "overview.attestation.missing": "Manche Behörden senden Bescheide erst, wenn Ihr Konto mit dem Ausweis bestätigt ist.",
   "overview.attestation.expired": "Die Bestätigung Ihres Kontos mit dem Ausweis ist abgelaufen. Manche Behörden senden Bescheide erst nach einer neuen Bestätigung.",
+  "overview.attestation.expiringTitle": "Bestätigung mit dem Ausweis läuft bald ab",
+  "overview.attestation.expiring":
+    "Die Bestätigung Ihres Kontos mit dem Ausweis ist noch bis {date} gültig. Bis dahin erhalten Sie Bescheide wie gewohnt. Bestätigen Sie Ihr Konto rechtzeitig neu, damit das so bleibt.",
   "overview.attestation.action": "Mit Ausweis bestätigen",
   "overview.list.label": "Anträge",
   "overview.reference": "Aktenzeichen: {reference}",
@@ -214,6 +217,9 @@ export const de = {
   "settings.pseudonym.help": "Unter diesem Pseudonym kennt Sie der Nachrichtenserver – nicht unter Ihrem Namen.",
   "settings.eidAttestation": "eID-Bestätigung",
   "settings.eidAttestation.valid": "Ausgestellt, gültig bis {date}: Der Anmeldedienst bestätigt, dass dieses Konto zu Ihrem Ausweis gehört.",
+  "settings.eidAttestation.expiring": "Gültig bis {date}, läuft bald ab: Der Anmeldedienst bestätigt, dass dieses Konto zu Ihrem Ausweis gehört.",
+  "settings.eidAttestation.expiringConsequence":
+    "Bis zum Ablauf erhalten Sie Bescheide wie gewohnt. Danach halten Behörden, die diese Bestätigung verlangen, Bescheide zurück, bis Sie Ihr Konto erneut mit dem Ausweis bestätigen. Erneuern Sie die Bestätigung am besten jetzt.",
   "settings.eidAttestation.expired": "Abgelaufen am {date}.",
   "settings.eidAttestation.missing": "Nicht ausgestellt: Für dieses Konto liegt keine Bestätigung mit dem Ausweis vor (zum Beispiel nach einer Anmeldung ohne Ausweis oder wenn der Anmeldedienst nicht antwortete).",
   "settings.eidAttestation.consequence":

@@ -30,6 +30,9 @@ export const en: Record<MessageKey, string> = {
   "overview.attestation.title": "Account not confirmed with your ID card",
   "overview.attestation.missing": "Some authorities send decisions only once your account is confirmed with your ID card.",
   "overview.attestation.expired": "Your account's ID card confirmation has expired. Some authorities send decisions only after a new confirmation.",
+  "overview.attestation.expiringTitle": "ID card confirmation expires soon",
+  "overview.attestation.expiring":
+    "Your account's ID card confirmation is still valid until {date}. Until then, decisions keep arriving as usual. Confirm your account again in good time so that it stays that way.",
   "overview.attestation.action": "Confirm with ID card",
   "overview.list.label": "Requests",
   "overview.reference": "Reference: {reference}",
@@ -216,6 +219,9 @@ export const en: Record<MessageKey, string> = {
   "settings.pseudonym.help": "The message server knows you by this pseudonym – not by your name.",
   "settings.eidAttestation": "eID confirmation",
   "settings.eidAttestation.valid": "Issued, valid until {date}: the login service confirms that this account belongs to your ID card.",
+  "settings.eidAttestation.expiring": "Valid until {date}, expires soon: the login service confirms that this account belongs to your ID card.",
+  "settings.eidAttestation.expiringConsequence":
+    "Until it expires, decisions keep arriving as usual. After that, authorities that require this confirmation hold back decisions until you confirm your account with your ID card again. It is best to renew it now.",
   "settings.eidAttestation.expired": "Expired on {date}.",
   "settings.eidAttestation.missing": "Not issued: there is no ID card confirmation for this account (for example after a login without the ID card, or when the login service did not answer).",
   "settings.eidAttestation.consequence":
