@@ -5,7 +5,7 @@ import type { AttestationPhase, OverviewAttestationNotice } from "./attestation.
 import { h, replaceChildren } from "./dom.ts";
 import { formatDate } from "./format.ts";
 import type { MessageKey } from "./i18n/de.ts";
-import { locale, t } from "./i18n/index.ts";
+import { locale, t, tCount } from "./i18n/index.ts";
 import type { ConnectionStateDto } from "./ipc/bindings/ConnectionStateDto.ts";
 import type { RequestStatusDto } from "./ipc/bindings/RequestStatusDto.ts";
 import type { RequestSummaryDto } from "./ipc/bindings/RequestSummaryDto.ts";
@@ -103,12 +103,7 @@ function requestItem(request: RequestSummaryDto, index: number, context: Overvie
   const titleId = `request-${index}-title`;
   const detailsId = `request-${index}-details`;
   const status = t(statusKey(request.status));
-  const prompts =
-    request.openPrompts === 0
-      ? null
-      : request.openPrompts === 1
-        ? t("overview.openPrompts.one")
-        : t("overview.openPrompts.many", { count: String(request.openPrompts) });
+  const prompts = request.openPrompts === 0 ? null : tCount("overview.openPrompts", request.openPrompts);
   const open = h(
     "button",
     { type: "button", class: "request-open", id: titleId, "data-room-id": request.roomId, "aria-describedby": detailsId },

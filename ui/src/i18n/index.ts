@@ -30,3 +30,14 @@ export function t(key: MessageKey, values: Record<string, string> = {}): string 
   const template = catalogues[current][key];
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
 }
+
+/** The keys that come as a pair `KEY.one` and `KEY.many` (German and English need no other forms). */
+export type CountedKey = {
+  [K in MessageKey]: K extends `${infer Base}.one` ? (`${Base}.many` extends MessageKey ? Base : never) : never;
+}[MessageKey];
+
+/** The message for `count` things: `KEY.one` for one, else `KEY.many` with `{count}` filled in. */
+export function tCount(key: CountedKey, count: number, values: Record<string, string> = {}): string {
+  const form = (count === 1 ? `${key}.one` : `${key}.many`) as MessageKey;
+  return t(form, { ...values, count: String(count) });
+}

@@ -5,7 +5,7 @@
 import { h, type Child } from "../dom.ts";
 import { commandErrorMessage, mimeLabel, refusalMessage, type Message } from "../errors.ts";
 import { characterCount, formatSize, formatSlot } from "../format.ts";
-import { locale, t } from "../i18n/index.ts";
+import { locale, t, tCount } from "../i18n/index.ts";
 import {
   acknowledgeNotice,
   answerInquiry,
@@ -331,8 +331,8 @@ export async function addDocumentFiles(context: CardContext, promptEventId: stri
     const refused = files.filter((file) => file.result === "refused").length;
     context.announce(
       refused > 0
-        ? t("card.documents.someRefused", { count: String(refused) })
-        : t("card.documents.addedAnnouncement", { count: String(files.length) }),
+        ? tCount("card.documents.someRefused", refused)
+        : tCount("card.documents.addedAnnouncement", files.length),
     );
   } catch (error) {
     console.error("prepare_documents failed", error);

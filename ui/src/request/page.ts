@@ -5,7 +5,7 @@
 import { h, type Child } from "../dom.ts";
 import { commandErrorMessage, type Message } from "../errors.ts";
 import { formatDate, formatDateTime } from "../format.ts";
-import { locale, t } from "../i18n/index.ts";
+import { locale, t, tCount } from "../i18n/index.ts";
 import { getRequest } from "../ipc/commands.ts";
 import { statusKey } from "../overview.ts";
 import { domId, promptCard, addDocumentFiles, type CardContext } from "./cards.ts";
@@ -240,9 +240,9 @@ function timelineItem(item: TimelineItemDto, state: RequestPageState, context: P
         { class: "card receipt", "data-testid": "documents-received" },
         h("h3", {}, t("timeline.documentsReceived")),
         h("p", { class: "hint when" }, `${from} · ${when}`),
-        h("p", {}, t("timeline.documentsReceived.count", { count: String(content.receivedSha256.length) })),
+        h("p", {}, tCount("timeline.documentsReceived.count", content.receivedSha256.length)),
         content.missingSha256.length > 0
-          ? h("p", { class: "error" }, t("timeline.documentsReceived.missing", { count: String(content.missingSha256.length) }))
+          ? h("p", { class: "error" }, tCount("timeline.documentsReceived.missing", content.missingSha256.length))
           : null,
         content.note ? h("p", { class: "authority-text" }, content.note) : null,
       );
