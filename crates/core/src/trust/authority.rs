@@ -14,10 +14,12 @@
 //! verified again (see [`super::recipients`]), and [`AuthorityTrust`]
 //! reports `identity_changed`.
 
+use std::collections::{HashMap, HashSet};
 use std::time::SystemTime;
 
 use g2c_protocol::event::REQUEST;
 use matrix_sdk::deserialized_responses::RawAnySyncOrStrippedState;
+use matrix_sdk::encryption::identities::UserIdentity;
 use matrix_sdk::ruma::events::StateEventType;
 use matrix_sdk::ruma::{OwnedUserId, UserId};
 use x509_cert::Certificate;
@@ -27,10 +29,11 @@ use x509_cert::ext::pkix::name::GeneralName;
 use super::anchors::TrustAnchors;
 use super::chain;
 use super::master_key_signature::{
-    CERTIFICATE_STATE_EVENT, X509MasterKeySignature, merge_published, signed_bytes, x509_signatures,
+    CERTIFICATE_STATE_EVENT, X509MasterKeySignature, signed_bytes, x509_signatures,
 };
 use super::signature::{self, ECDSA_WITH_SHA256, ECDSA_WITH_SHA384, ID_SHA256, ID_SHA384};
 use super::verdict::{AuthorityTrust, UntrustedReason};
+use super::verdict_memo::AuthorityVerdicts;
 use crate::error::{CoreError, parse_id};
 use crate::session::CitizenClient;
 
@@ -145,7 +148,8 @@ impl CitizenClient {
     /// verified in the crypto store (room keys then stop at a replaced
     /// identity; see the module docs).
     pub async fn authority_trust(&self, room_id: &str) -> Result<AuthorityTrust, CoreError> {
-        self.evaluate_authority(room_id, KeysSource::Homeserver)
+        AuthorityCheck::new(self, KeysSource::Homeserver)
+            .room(room_id)
             .await
     }
 
@@ -157,16 +161,69 @@ impl CitizenClient {
     /// hundred keys queries. Only an authority never seen before is asked
     /// for.
     pub async fn stored_authority_trust(&self, room_id: &str) -> Result<AuthorityTrust, CoreError> {
-        self.evaluate_authority(room_id, KeysSource::Store).await
+        AuthorityCheck::new(self, KeysSource::Store)
+            .room(room_id)
+            .await
     }
 
-    async fn evaluate_authority(
+    /// [`CitizenClient::stored_authority_trust`] for each of `room_ids`, in
+    /// their order, for the overview: each authority's identity is read
+    /// once, each distinct input (account, name, master key, published
+    /// certificate) is checked once (see [`super::verdict_memo`]), all at
+    /// one moment against one set of trust anchors, and a verified
+    /// authority is marked verified once. Nothing is kept for the next
+    /// call.
+    pub async fn stored_authority_trusts<S: AsRef<str>>(
         &self,
-        room_id: &str,
-        keys: KeysSource,
-    ) -> Result<AuthorityTrust, CoreError> {
+        room_ids: &[S],
+    ) -> Vec<Result<AuthorityTrust, CoreError>> {
+        let mut check = AuthorityCheck::new(self, KeysSource::Store);
+        let mut verdicts = Vec::with_capacity(room_ids.len());
+        for room_id in room_ids {
+            verdicts.push(check.room(room_id.as_ref()).await);
+        }
+        tracing::debug!(
+            rooms = room_ids.len(),
+            authorities = check.identities.len(),
+            evaluations = check.verdicts.evaluations(),
+            "checked the authorities of a list"
+        );
+        verdicts
+    }
+}
+
+/// One check of one or more rooms' authorities: their identities, read
+/// once per authority, and the verdicts, computed once per distinct input.
+struct AuthorityCheck<'a> {
+    client: &'a CitizenClient,
+    keys: KeysSource,
+    identities: HashMap<OwnedUserId, Option<AuthorityIdentity>>,
+    verdicts: AuthorityVerdicts,
+    /// Authorities already marked verified (or tried) in this check.
+    pinned: HashSet<OwnedUserId>,
+}
+
+/// An authority's cross-signing identity and its master key as JSON.
+struct AuthorityIdentity {
+    identity: UserIdentity,
+    master_key: serde_json::Value,
+}
+
+impl<'a> AuthorityCheck<'a> {
+    fn new(client: &'a CitizenClient, keys: KeysSource) -> Self {
+        Self {
+            client,
+            keys,
+            identities: HashMap::new(),
+            verdicts: AuthorityVerdicts::new(client.trust_anchors(), SystemTime::now()),
+            pinned: HashSet::new(),
+        }
+    }
+
+    async fn room(&mut self, room_id: &str) -> Result<AuthorityTrust, CoreError> {
         let room_id = parse_id::<matrix_sdk::ruma::OwnedRoomId>(room_id)?;
         let room = self
+            .client
             .client
             .get_room(&room_id)
             .ok_or_else(|| CoreError::UnknownRoom {
@@ -175,45 +232,25 @@ impl CitizenClient {
         let Some(claim) = request_claim(&room).await else {
             return Ok(AuthorityTrust::unverified(UntrustedReason::NotARequestRoom));
         };
-        let encryption = self.client.encryption();
-        let stored = || async {
-            encryption
-                .get_user_identity(&claim.user_id)
-                .await
-                .map_err(|e| CoreError::from(matrix_sdk::Error::from(e)))
-        };
-        let identity = match keys {
-            KeysSource::Store => match stored().await? {
-                Some(identity) => Some(identity),
-                None => encryption
-                    .request_user_identity(&claim.user_id)
-                    .await
-                    .unwrap_or_else(|error| {
-                        tracing::info!(%error, "keys query failed; the authority's identity is unknown");
-                        None
-                    }),
-            },
-            KeysSource::Homeserver => match encryption.request_user_identity(&claim.user_id).await {
-                Ok(identity) => identity,
-                Err(error) => {
-                    tracing::info!(%error, "keys query failed; using the stored identity");
-                    stored().await?
-                }
-            },
-        };
-        let Some(identity) = identity else {
+        if !self.identities.contains_key(&claim.user_id) {
+            let identity = self.identity(&claim.user_id).await?;
+            self.identities.insert(claim.user_id.clone(), identity);
+        }
+        let Some(AuthorityIdentity {
+            identity,
+            master_key,
+        }) = &self.identities[&claim.user_id]
+        else {
             return Ok(AuthorityTrust::unverified(UntrustedReason::NoIdentity));
         };
-        let mut master_key = serde_json::to_value(identity.master_key().as_ref())
-            .map_err(|e| CoreError::from(matrix_sdk::Error::from(e)))?;
-        if let Some(published) = published_certificate(&room, &claim.user_id).await {
-            merge_published(&mut master_key, claim.user_id.as_str(), &published);
-        }
-        let anchors = self.trust_anchors();
-        let trust = evaluate_master_key(&master_key, &claim, &anchors, SystemTime::now());
+        let published = published_certificate(&room, &claim.user_id).await;
+        let trust = self
+            .verdicts
+            .verdict(&claim, master_key, published.as_ref());
         match trust {
             AuthorityTrust::Verified { .. } => {
-                if !identity.is_verified()
+                if self.pinned.insert(claim.user_id.clone())
+                    && !identity.is_verified()
                     && let Err(error) = identity.verify().await
                 {
                     // Still verified by certificate; only the pinning in
@@ -227,6 +264,45 @@ impl CitizenClient {
                 identity_changed: identity.has_verification_violation(),
             }),
         }
+    }
+
+    /// The authority's identity from where [`Self::keys`] says.
+    async fn identity(&self, user_id: &UserId) -> Result<Option<AuthorityIdentity>, CoreError> {
+        let encryption = self.client.client.encryption();
+        let stored = || async {
+            encryption
+                .get_user_identity(user_id)
+                .await
+                .map_err(|e| CoreError::from(matrix_sdk::Error::from(e)))
+        };
+        let identity = match self.keys {
+            KeysSource::Store => match stored().await? {
+                Some(identity) => Some(identity),
+                None => encryption
+                    .request_user_identity(user_id)
+                    .await
+                    .unwrap_or_else(|error| {
+                        tracing::info!(%error, "keys query failed; the authority's identity is unknown");
+                        None
+                    }),
+            },
+            KeysSource::Homeserver => match encryption.request_user_identity(user_id).await {
+                Ok(identity) => identity,
+                Err(error) => {
+                    tracing::info!(%error, "keys query failed; using the stored identity");
+                    stored().await?
+                }
+            },
+        };
+        let Some(identity) = identity else {
+            return Ok(None);
+        };
+        let master_key = serde_json::to_value(identity.master_key().as_ref())
+            .map_err(|e| CoreError::from(matrix_sdk::Error::from(e)))?;
+        Ok(Some(AuthorityIdentity {
+            identity,
+            master_key,
+        }))
     }
 }
 

@@ -20,7 +20,10 @@
 //! - [`signature`]: ECDSA checks against X.509 keys.
 //! - [`chain`]: certification path validation.
 //! - [`master_key_signature`]: the `io.element.x509` signature format.
-//! - [`authority`]: names, the master key signature, `authority_trust`.
+//! - [`authority`]: names, the master key signature, `authority_trust`
+//!   and the list's `stored_authority_trusts`.
+//! - [`verdict_memo`]: [`AuthorityVerdicts`], one list's verdicts, each
+//!   distinct input checked once.
 //! - [`recipients`]: room key sharing and decryption settings.
 //! - [`sender`]: [`SenderTrust`] of a decrypted message.
 
@@ -32,6 +35,7 @@ pub mod recipients;
 pub mod sender;
 pub mod signature;
 pub mod verdict;
+pub mod verdict_memo;
 
 use std::sync::Arc;
 
@@ -39,6 +43,7 @@ pub use anchors::{AnchorError, TrustAnchors};
 pub use authority::{AuthorityClaim, evaluate_master_key};
 pub use sender::SenderTrust;
 pub use verdict::{AuthorityTrust, UntrustedReason};
+pub use verdict_memo::{AuthorityVerdicts, VerdictKey};
 
 use crate::session::CitizenClient;
 

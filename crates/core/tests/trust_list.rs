@@ -1,0 +1,213 @@
+//! The overview's authority check over many rooms at once
+//! (`CitizenClient::stored_authority_trusts`), against a real Synapse: one
+//! authority, several request rooms that differ in what the verdict depends
+//! on. Checking each distinct input once must not give one room's verdict
+//! to another: a room claiming another authority's name and a room without
+//! a published certificate keep their own reasons next to verified rooms of
+//! the same account. Run with `scripts/with-keychain.sh`.
+
+mod common;
+
+use common::{fast_sync, login, login_authority, wait_until};
+use g2c_authority::certificate::MasterKeyCertificate;
+use g2c_core::trust::master_key_signature::CERTIFICATE_STATE_EVENT;
+use g2c_core::trust::{AuthorityTrust, TrustAnchors, UntrustedReason};
+use g2c_core::{CitizenClient, CoreError};
+use g2c_protocol::event::REQUEST;
+use g2c_protocol::request::RequestEventContent;
+use g2c_testkit::{Synapse, TestCa};
+use matrix_sdk::RoomState;
+use matrix_sdk::deserialized_responses::RawAnySyncOrStrippedState;
+use matrix_sdk::ruma::events::StateEventType;
+use matrix_sdk::ruma::{OwnedRoomId, OwnedUserId, RoomId, UserId};
+
+const NAME: &str = "Fischereiamt Berlin";
+const OTHER_NAME: &str = "Bauamt Spandau";
+
+fn request(authority_name: &str, reference: &str) -> RequestEventContent {
+    serde_json::from_value(serde_json::json!({
+        "service_name": "Angelschein",
+        "authority_name": authority_name,
+        "reference_number": reference,
+        "submitted_at": "2025-09-01T10:00:00+02:00",
+    }))
+    .expect("a valid request")
+}
+
+/// Whether `client` has joined `room_id` and holds its request metadata
+/// and, if `with_certificate`, the authority's certificate event; joins
+/// the room if it is still an invite.
+async fn room_ready(client: &CitizenClient, room_id: &RoomId, with_certificate: bool) -> bool {
+    let Some(room) = client.matrix().get_room(room_id) else {
+        return false;
+    };
+    if room.state() == RoomState::Invited {
+        // The sync loop may be joining it too; a second join is harmless.
+        let _ = client.join_room(room_id.as_str()).await;
+        return false;
+    }
+    let has = async |event_type: &str| {
+        matches!(
+            room.get_state_event(StateEventType::from(event_type), "")
+                .await,
+            Ok(Some(RawAnySyncOrStrippedState::Sync(_)))
+        )
+    };
+    room.state() == RoomState::Joined
+        && has(REQUEST).await
+        && (!with_certificate || has(CERTIFICATE_STATE_EVENT).await)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_room_keeps_its_own_verdict_in_one_list() {
+    let synapse = Synapse::start().await.unwrap();
+    let root = TestCa::root("Test-Wurzel Verwaltungs-PKI");
+    let citizen = login(&synapse, "citizen").await;
+    citizen
+        .client
+        .set_trust_anchors(TrustAnchors::from_roots_pem(&root.pem).unwrap());
+    let mut events = citizen.client.subscribe();
+    citizen.client.start_sync(fast_sync());
+    let citizen_id = OwnedUserId::try_from(citizen.user.user_id.as_str()).unwrap();
+
+    // One authority account with one certificate naming it and NAME.
+    let authority = login_authority(&synapse, "fischereiamt").await;
+    let (leaf, key) = root.leaf(NAME, &authority.user.user_id, 1001, (2025, 2035));
+    let certificate =
+        MasterKeyCertificate::from_pem(&[leaf, root.pem.clone()].concat(), &key).expect("signer");
+    let open = async |name: &str, reference: &str, publish: bool| -> OwnedRoomId {
+        let room_id = authority
+            .client
+            .open_request_room(&citizen_id, request(name, reference))
+            .await
+            .unwrap();
+        if publish {
+            authority
+                .client
+                .publish_certificate(&room_id, &certificate)
+                .await
+                .unwrap();
+        }
+        room_id
+    };
+    // The certificate in a room claiming NAME, twice; in a room claiming
+    // another authority's name; and a room of NAME without it.
+    let verified = open(NAME, "FA-2025-0001", true).await;
+    let other_name = open(OTHER_NAME, "FA-2025-0002", true).await;
+    let no_certificate = open(NAME, "FA-2025-0003", false).await;
+    let verified_again = open(NAME, "FA-2025-0004", true).await;
+
+    let rooms = [
+        (&verified, true),
+        (&other_name, true),
+        (&no_certificate, false),
+        (&verified_again, true),
+    ];
+    wait_until(&mut events, "the four rooms with their state", async || {
+        for (room_id, with_certificate) in rooms {
+            if !room_ready(&citizen.client, room_id, with_certificate).await {
+                return false;
+            }
+        }
+        true
+    })
+    .await;
+
+    // The authority's identity as the server has it now: the citizen's
+    // signature on it (the mark "verified", uploaded by `verify`) shows in
+    // the local store only after the next keys query of the authority.
+    let authority_id = UserId::parse(&authority.user.user_id).unwrap();
+    let identity_on_server = || async {
+        citizen
+            .client
+            .matrix()
+            .encryption()
+            .request_user_identity(&authority_id)
+            .await
+            .unwrap()
+            .expect("the authority has an identity")
+    };
+    assert!(
+        !identity_on_server().await.is_verified(),
+        "nothing checked the authority yet"
+    );
+
+    let verdicts = citizen
+        .client
+        .stored_authority_trusts(&[
+            verified.as_str(),
+            other_name.as_str(),
+            no_certificate.as_str(),
+            verified_again.as_str(),
+            "!unknown:localhost",
+        ])
+        .await;
+    let [
+        Ok(verified_trust),
+        Ok(other_name_trust),
+        Ok(no_certificate_trust),
+        Ok(verified_again_trust),
+        Err(CoreError::UnknownRoom { .. }),
+    ] = &verdicts[..]
+    else {
+        panic!("one verdict per room, in order: {verdicts:?}");
+    };
+    let verified_by_name = AuthorityTrust::Verified {
+        authority_name: NAME.to_owned(),
+    };
+    assert_eq!(*verified_trust, verified_by_name);
+    assert_eq!(
+        *other_name_trust,
+        AuthorityTrust::Unverified {
+            reason: UntrustedReason::OtherAuthority,
+            identity_changed: false,
+        }
+    );
+    assert_eq!(
+        *no_certificate_trust,
+        AuthorityTrust::Unverified {
+            reason: UntrustedReason::NoCertificate,
+            identity_changed: false,
+        }
+    );
+    assert_eq!(*verified_again_trust, verified_by_name);
+
+    // The list marked the verified authority verified in matrix-sdk (the
+    // citizen's user-signing key signed its master key).
+    assert!(
+        identity_on_server().await.is_verified(),
+        "the list marked the authority verified"
+    );
+
+    // The list says what the request page's per-room check says.
+    for (room_id, listed) in [
+        (&verified, verified_trust),
+        (&other_name, other_name_trust),
+        (&no_certificate, no_certificate_trust),
+        (&verified_again, verified_again_trust),
+    ] {
+        assert_eq!(
+            citizen
+                .client
+                .stored_authority_trust(room_id.as_str())
+                .await
+                .unwrap(),
+            *listed,
+            "{room_id}"
+        );
+    }
+
+    // Nothing is kept across lists: without roots, the next list verifies
+    // no room.
+    citizen.client.set_trust_anchors(TrustAnchors::none());
+    let verdicts = citizen
+        .client
+        .stored_authority_trusts(&[verified.as_str(), verified_again.as_str()])
+        .await;
+    for verdict in verdicts {
+        assert_eq!(
+            verdict.unwrap().reason(),
+            Some(UntrustedReason::UnknownRoot)
+        );
+    }
+}
