@@ -47,11 +47,14 @@ pub async fn list_requests(
     let started = std::time::Instant::now();
     let requests = core.requests().read(client).await.map_err(command_error)?;
     let read = started.elapsed();
-    let mut summaries = Vec::with_capacity(requests.len());
-    for summary in requests.iter().cloned() {
-        let trust = trust::stored_authority_trust(client, &roots, &summary.room_id).await;
-        summaries.push(summary_dto(summary, trust));
-    }
+    let room_ids: Vec<&str> = requests.iter().map(|r| r.room_id.as_str()).collect();
+    let trusts = trust::stored_authority_trusts(client, &roots, &room_ids).await;
+    let summaries: Vec<RequestSummaryDto> = requests
+        .iter()
+        .cloned()
+        .zip(trusts)
+        .map(|(summary, trust)| summary_dto(summary, trust))
+        .collect();
     tracing::info!(
         requests = summaries.len(),
         read_ms = read.as_millis(),
@@ -123,6 +126,7 @@ fn summary_dto(summary: RequestSummary, authority_trust: AuthorityTrustDto) -> R
         status: summary.status.as_ref().map(status_dto),
         open_prompts: u32::try_from(summary.open_prompts).unwrap_or(u32::MAX),
         needs_action: summary.needs_action,
+        language: summary.language,
     }
 }
 

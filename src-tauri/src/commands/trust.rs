@@ -21,21 +21,27 @@ pub(crate) async fn authority_trust(
     trust_dto(roots, verdict)
 }
 
-/// Checks the authority of `room_id` with its identity as stored (kept
-/// current by sync): for the overview, which would otherwise cost one keys
-/// query per request.
-pub(crate) async fn stored_authority_trust(
+/// Checks the authorities of `room_ids` (in their order) with their
+/// identities as stored (kept current by sync): for the overview, which
+/// would otherwise cost one keys query per request. Core checks each
+/// distinct authority certificate once per call, not once per room.
+pub(crate) async fn stored_authority_trusts(
     client: &CitizenClient,
     roots: &TrustRoots,
-    room_id: &str,
-) -> AuthorityTrustDto {
-    let verdict = client
-        .stored_authority_trust(room_id)
+    room_ids: &[&str],
+) -> Vec<AuthorityTrustDto> {
+    client
+        .stored_authority_trusts(room_ids)
         .await
-        .map_err(|error| {
-            tracing::warn!(%error, %room_id, "could not check the authority");
-        });
-    trust_dto(roots, verdict)
+        .into_iter()
+        .zip(room_ids)
+        .map(|(verdict, room_id)| {
+            let verdict = verdict.map_err(|error| {
+                tracing::warn!(%error, %room_id, "could not check the authority");
+            });
+            trust_dto(roots, verdict)
+        })
+        .collect()
 }
 
 /// Core's verdict under the configured roots. A changed identity is the
