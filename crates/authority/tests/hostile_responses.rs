@@ -95,6 +95,7 @@ async fn hostile_responses_are_rejected_and_the_runner_goes_on() {
                 reference_number: "FA-B-2025-000002".into(),
                 submitted_at: g2c_protocol::datetime::Rfc3339::new("2025-09-02T08:00:00+02:00"),
                 description: None,
+                language: None,
             },
         )
         .await

@@ -223,6 +223,7 @@ fn request_metadata(i: usize) -> RequestEventContent {
         reference_number: format!("BENCH-{i:04}"),
         submitted_at: Rfc3339::new(format!("2026-11-{:02}T09:30:00+01:00", 1 + i % 28)),
         description: None,
+        language: None,
     }
 }
 

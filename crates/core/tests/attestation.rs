@@ -74,6 +74,7 @@ fn request(reference: &str) -> RequestEventContent {
         reference_number: reference.into(),
         submitted_at: Rfc3339::new("2025-09-01T10:00:00+02:00"),
         description: None,
+        language: None,
     }
 }
 

@@ -37,6 +37,7 @@ async fn each_new_prompt_shows_after_the_last_event_about_it() {
                 reference_number: "FA-2026-0043".into(),
                 submitted_at: Rfc3339::new("2026-11-20T09:30:00+01:00"),
                 description: None,
+                language: None,
             },
         )
         .await

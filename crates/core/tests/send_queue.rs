@@ -530,6 +530,7 @@ async fn answer_in_flight_in_a_killed_process_arrives_exactly_once() {
                 reference_number: "SA-2026-7".into(),
                 submitted_at: Rfc3339::new("2026-11-20T09:30:00+01:00"),
                 description: None,
+                language: None,
             },
         )
         .await
@@ -658,6 +659,7 @@ async fn document_request(synapse: &Synapse) -> DocumentRequest {
                 reference_number: "BA-2026-3".into(),
                 submitted_at: Rfc3339::new("2026-11-20T09:30:00+01:00"),
                 description: None,
+                language: None,
             },
         )
         .await

@@ -37,6 +37,7 @@ fn request() -> RequestEventContent {
         reference_number: "FA-2025-0042".into(),
         submitted_at: Rfc3339::new("2025-09-01T10:00:00+02:00"),
         description: None,
+        language: None,
     }
 }
 

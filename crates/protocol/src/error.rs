@@ -123,6 +123,15 @@ pub enum ValidationError {
         /// Excerpt of the value.
         value: String,
     },
+    /// A language tag is not a well-formed BCP 47 tag (see
+    /// [`LanguageTag`](crate::language::LanguageTag)).
+    #[error("`{field}` is not a BCP 47 language tag: {value:?}")]
+    InvalidLanguageTag {
+        /// Path of the field.
+        field: String,
+        /// Excerpt of the value.
+        value: String,
+    },
     /// An `mxc://` URI is malformed.
     #[error("`{field}` is not a valid mxc:// URI")]
     InvalidMxcUri {

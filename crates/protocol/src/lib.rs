@@ -18,6 +18,7 @@ pub mod error;
 pub mod event;
 pub mod fallback;
 pub mod ids;
+pub mod language;
 pub mod limits;
 pub mod media;
 pub mod prompt;

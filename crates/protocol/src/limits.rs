@@ -44,6 +44,11 @@ pub const MAX_MIME_CHARS: usize = 255;
 /// Maximum length of an IANA time zone name.
 pub const MAX_TIME_ZONE_CHARS: usize = 64;
 
+/// Maximum length of a BCP 47 language tag, in characters (RFC 5646
+/// section 4.4.1: 35 characters hold every tag without extensions or
+/// private use that a registry could define).
+pub const MAX_LANGUAGE_TAG_CHARS: usize = 35;
+
 /// Maximum length of an RFC 3339 timestamp string.
 pub const MAX_TIMESTAMP_CHARS: usize = 40;
 

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::datetime::Rfc3339;
 use crate::error::ValidationError;
+use crate::language::{DEFAULT_LANGUAGE, LanguageTag};
 use crate::limits::{MAX_LABEL_CHARS, MAX_REFERENCE_CHARS, MAX_TEXT_CHARS};
 use crate::validate::{self, TextKind, Validate, string_enum};
 
@@ -28,6 +29,22 @@ pub struct RequestEventContent {
     /// Optional description of the application.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The language the authority writes this case in (every text of its
+    /// events), as a BCP 47 tag, e.g. `de` or `en-GB`; absent means German
+    /// (`de`). The citizen's app marks authority text with it when its UI
+    /// speaks another language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<LanguageTag>,
+}
+
+impl RequestEventContent {
+    /// The case's language: [`Self::language`] as written, or
+    /// [`DEFAULT_LANGUAGE`] when absent.
+    pub fn language_or_default(&self) -> &str {
+        self.language
+            .as_ref()
+            .map_or(DEFAULT_LANGUAGE, LanguageTag::as_str)
+    }
 }
 
 /// Sets `minLength`/`maxLength` of string properties in a schema. (The
@@ -95,7 +112,11 @@ impl Validate for RequestEventContent {
             self.description.as_deref(),
             MAX_TEXT_CHARS,
             TextKind::Multiline,
-        )
+        )?;
+        match &self.language {
+            Some(language) => language.check("language"),
+            None => Ok(()),
+        }
     }
 }
 

@@ -96,6 +96,7 @@ fn expected(stem: &str, err: &ParseError) -> bool {
         "document_request__bad_mime" => invalid(&|v| matches!(v, V::InvalidMimeType { .. })),
         "notice__bad_sha256" => invalid(&|v| matches!(v, V::InvalidHash { .. })),
         "notice__bad_mxc" => invalid(&|v| matches!(v, V::InvalidMxcUri { .. })),
+        "request__bad_language" => invalid(&|v| matches!(v, V::InvalidLanguageTag { .. })),
         "inquiry_answer__wrong_rel_type" => invalid(&|v| matches!(v, V::InvalidRelation { .. })),
         "appointment_selection__both" | "appointment_selection__neither" => {
             invalid(&|v| matches!(v, V::Inconsistent { .. }))

@@ -159,19 +159,26 @@ fn request() -> impl Strategy<Value = Value> {
         "[A-Za-z0-9/ ._-]{0,30}[A-Za-z0-9]",
         rfc3339(),
         proptest::option::of(multiline(300)),
+        // A BCP 47 tag: 2-3 letters, up to three subtags (at most 30 chars).
+        proptest::option::of("[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}"),
     )
-        .prop_map(|(service, authority, reference, at, description)| {
-            let mut v = json!({
-                "service_name": service,
-                "authority_name": authority,
-                "reference_number": reference,
-                "submitted_at": at,
-            });
-            if let Some(d) = description {
-                v["description"] = json!(d);
-            }
-            v
-        })
+        .prop_map(
+            |(service, authority, reference, at, description, language)| {
+                let mut v = json!({
+                    "service_name": service,
+                    "authority_name": authority,
+                    "reference_number": reference,
+                    "submitted_at": at,
+                });
+                if let Some(d) = description {
+                    v["description"] = json!(d);
+                }
+                if let Some(l) = language {
+                    v["language"] = json!(l);
+                }
+                v
+            },
+        )
 }
 
 fn status() -> impl Strategy<Value = Value> {

@@ -115,6 +115,57 @@ fn control_characters_are_rejected() {
 }
 
 #[test]
+fn request_language_is_a_bcp47_tag_and_defaults_to_german() {
+    use g2c_protocol::language::DEFAULT_LANGUAGE;
+    use g2c_protocol::request::RequestEventContent;
+
+    // An event from before the field existed: valid, German, and the
+    // language stays absent on the wire.
+    let mut old = example("request");
+    old.as_object_mut().unwrap().remove("language");
+    let Ok(G2cEvent::Request(request)) = parse("request", &old) else {
+        panic!("an event without language is refused");
+    };
+    assert_eq!(request.language, None);
+    assert_eq!(request.language_or_default(), DEFAULT_LANGUAGE);
+    assert_eq!(DEFAULT_LANGUAGE, "de");
+    assert_eq!(serde_json::to_value(&request).unwrap(), old);
+
+    let mut english = example("request");
+    english["language"] = json!("en-GB");
+    let Ok(G2cEvent::Request(request)) = parse("request", &english) else {
+        panic!("en-GB is refused");
+    };
+    let request: RequestEventContent = request;
+    assert_eq!(request.language_or_default(), "en-GB");
+
+    for bad in [
+        "",
+        "deutsch",
+        "de_DE",
+        "de-",
+        "<span>",
+        "de-CH-1996-abcdefghi",
+    ] {
+        let mut value = example("request");
+        value["language"] = json!(bad);
+        assert!(
+            matches!(
+                invalid(parse("request", &value)),
+                ValidationError::InvalidLanguageTag { ref field, .. } if field == "language"
+            ),
+            "{bad:?}"
+        );
+    }
+    let mut value = example("request");
+    value["language"] = json!(42);
+    assert!(matches!(
+        parse("request", &value),
+        Err(ParseError::Malformed { .. })
+    ));
+}
+
+#[test]
 fn timestamps_are_strict_rfc3339() {
     for bad in [
         "2025-09-01 10:15:00+02:00",
