@@ -35,6 +35,7 @@ use g2c_protocol::event::{
     NOTICE_ACKNOWLEDGEMENT, REQUEST, STATUS,
 };
 use g2c_protocol::ids::{LocalId, Sha256Hex};
+use g2c_protocol::language::DEFAULT_LANGUAGE;
 use g2c_protocol::media::{FileRef, MimeType};
 use g2c_protocol::prompt::{ChoiceMode, ChoiceOption, NoticeKind, Prompt, RequestedDocument};
 use g2c_protocol::request::RequestEventContent;
@@ -113,6 +114,10 @@ pub struct RequestMetadata {
     pub submitted_at: String,
     /// The description, if any.
     pub description: Option<String>,
+    /// The language the authority writes this case in (BCP 47 as written),
+    /// `de` when the request event names none: every authority text on the
+    /// page (service, authority, description, prompts, notes) is in it.
+    pub language: String,
 }
 
 /// A status change.
@@ -913,6 +918,7 @@ impl LoadedRequest {
             .cloned()
             .or_else(|| self.state_metadata.clone())
             .map(|m| RequestMetadata {
+                language: m.language_or_default().to_owned(),
                 service: m.service_name,
                 authority: m.authority_name,
                 reference: m.reference_number,
@@ -925,6 +931,7 @@ impl LoadedRequest {
                 reference: String::new(),
                 submitted_at: String::new(),
                 description: None,
+                language: DEFAULT_LANGUAGE.to_owned(),
             });
         let status_history: Vec<StatusEntry> = view
             .status_history
@@ -1239,6 +1246,7 @@ pub fn field_of(error: &ValidationError) -> String {
         | V::DuplicateId { field, .. }
         | V::UnknownId { field, .. }
         | V::InvalidMimeType { field, .. }
+        | V::InvalidLanguageTag { field, .. }
         | V::InvalidMxcUri { field, .. }
         | V::InvalidHash { field, .. }
         | V::InvalidSize { field, .. }

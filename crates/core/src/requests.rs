@@ -69,6 +69,11 @@ pub struct RequestSummary {
     /// Whether the citizen has something to do: an open prompt, or the
     /// status is `action_required`.
     pub needs_action: bool,
+    /// The language the authority writes this case in (BCP 47, as the
+    /// authority wrote it), `de` when the request event names none; the UI
+    /// marks authority text with it. No serde default: a summary stored
+    /// before this field existed fails to read and is recomputed.
+    pub language: String,
 }
 
 impl CitizenClient {
@@ -159,6 +164,7 @@ async fn summarise(
     let needs_action = open_prompts > 0 || status == Some(RequestStatus::ActionRequired);
     let summary = RequestSummary {
         room_id: room.room_id().to_string(),
+        language: metadata.language_or_default().to_owned(),
         service: metadata.service_name,
         authority: metadata.authority_name,
         reference: metadata.reference_number,
@@ -359,6 +365,7 @@ mod tests {
             status: None,
             open_prompts: usize::from(needs_action),
             needs_action,
+            language: "de".into(),
         }
     }
 
@@ -377,8 +384,9 @@ mod tests {
 
     /// Against a real Synapse: the authority (g2c-authority) opens two
     /// request rooms, sets `action_required` in one and sends one inquiry;
-    /// the citizen's summaries show the metadata, the status and one open
-    /// prompt. The summaries are then stored: a new status and a new prompt
+    /// the citizen's summaries show the metadata (the case's language: `de`
+    /// when the request event names none, else as written), the status and
+    /// one open prompt. The summaries are then stored: a new status and a new prompt
     /// are shown at the next read (a stored summary is never stale), and a
     /// client restored with the homeserver stopped reads every summary from
     /// the store, complete.
@@ -442,6 +450,7 @@ mod tests {
                     reference_number: "FA-2026-0042".into(),
                     submitted_at: Rfc3339::new("2026-11-20T09:30:00+01:00"),
                     description: None,
+                    language: None,
                 },
             )
             .await
@@ -456,6 +465,7 @@ mod tests {
                     reference_number: "BA-2026-0007".into(),
                     submitted_at: Rfc3339::new("2026-11-21T10:00:00+01:00"),
                     description: None,
+                    language: Some("en-GB".into()),
                 },
             )
             .await
@@ -490,6 +500,8 @@ mod tests {
             status: Some(RequestStatus::ActionRequired),
             open_prompts: 1,
             needs_action: true,
+            // No language in the request event: German.
+            language: "de".into(),
         };
         let quiet = RequestSummary {
             room_id: quiet_room_id.to_string(),
@@ -500,6 +512,8 @@ mod tests {
             status: Some(RequestStatus::Submitted),
             open_prompts: 0,
             needs_action: false,
+            // The authority's language, as it wrote it.
+            language: "en-GB".into(),
         };
         // Until sync brought the state and the room key, the summary lags:
         // read again after every core event (bounded).

@@ -133,6 +133,8 @@ async fn fishing_permit_case_answered_through_the_request_page() {
     .await;
     assert_eq!(page.metadata.service, "Angelschein");
     assert_eq!(page.metadata.reference, "FA-B-2025-004711");
+    // The scenario's request names no language: German, the default.
+    assert_eq!(page.metadata.language, "de");
     assert!(page.needs_action);
     let statuses: Vec<&str> = page
         .status_history
@@ -397,6 +399,7 @@ async fn hostile_events_shown_and_offline_answer_delivered() {
                 reference_number: "BA-2026-1".into(),
                 submitted_at: Rfc3339::new("2026-11-20T09:30:00+01:00"),
                 description: None,
+                language: Some("en".into()),
             },
         )
         .await
@@ -479,6 +482,8 @@ async fn hostile_events_shown_and_offline_answer_delivered() {
         ]
     );
     assert_eq!(page.open_prompts, 1);
+    // The language the request event names passes through as written.
+    assert_eq!(page.metadata.language, "en");
 
     // Offline: a first answer is queued, fails to send (recoverable), is
     // shown waiting for the network and withdrawn; the second is queued

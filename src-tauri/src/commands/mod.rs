@@ -126,6 +126,7 @@ fn summary_dto(summary: RequestSummary, authority_trust: AuthorityTrustDto) -> R
         status: summary.status.as_ref().map(status_dto),
         open_prompts: u32::try_from(summary.open_prompts).unwrap_or(u32::MAX),
         needs_action: summary.needs_action,
+        language: summary.language,
     }
 }
 

@@ -316,6 +316,7 @@ fn detail_dto(detail: RequestDetail, authority_trust: AuthorityTrustDto) -> Requ
         reference: detail.metadata.reference,
         submitted_at: detail.metadata.submitted_at,
         description: detail.metadata.description,
+        language: detail.metadata.language,
         status: detail.status.as_ref().map(status_dto),
         status_history: detail
             .status_history

@@ -32,6 +32,11 @@ pub struct RequestDetailDto {
     pub submitted_at: String,
     /// The authority's description of the application, if any.
     pub description: Option<String>,
+    /// The language the authority writes this case in: a BCP 47 tag as
+    /// the authority wrote it (e.g. `de`, `en-GB`), `de` when it named none.
+    /// Every authority text of the case is in it; the UI marks such text
+    /// with `lang` when its own language differs (WCAG 2.1 SC 3.1.2).
+    pub language: String,
     /// The current status; `null` until the authority set one.
     pub status: Option<RequestStatusDto>,
     /// Every status change, oldest first.

@@ -106,6 +106,11 @@ pub struct RequestSummaryDto {
     pub open_prompts: u32,
     /// Whether the citizen has something to do.
     pub needs_action: bool,
+    /// The language the authority writes this case in: a BCP 47 tag as
+    /// the authority wrote it (e.g. `de`, `en-GB`), `de` when it named none.
+    /// Every authority text of the case is in it; the UI marks such text
+    /// with `lang` when its own language differs (WCAG 2.1 SC 3.1.2).
+    pub language: String,
 }
 
 /// Payload of the `requests-changed` event: the list may have changed and

@@ -37,6 +37,13 @@ submittedAt: string,
  */
 description: string | null, 
 /**
+ * The language the authority writes this case in: a BCP 47 tag as
+ * the authority wrote it (e.g. `de`, `en-GB`), `de` when it named none.
+ * Every authority text of the case is in it; the UI marks such text
+ * with `lang` when its own language differs (WCAG 2.1 SC 3.1.2).
+ */
+language: string, 
+/**
  * The current status; `null` until the authority set one.
  */
 status: RequestStatusDto | null, 
