@@ -1,7 +1,9 @@
 // The request overview: every request with its status in words, those that
 // need the citizen's action first, a search over service, authority and
-// reference, and a status filter. Authority text goes in as text.
+// reference, and a status filter. Authority text goes in as text, marked
+// with the case's language when it is not the UI's (authority-text.ts).
 import type { AttestationPhase, OverviewAttestationNotice } from "./attestation.ts";
+import { authorityText } from "./authority-text.ts";
 import { h, replaceChildren } from "./dom.ts";
 import { formatDate } from "./format.ts";
 import type { MessageKey } from "./i18n/de.ts";
@@ -104,11 +106,13 @@ function requestItem(request: RequestSummaryDto, index: number, context: Overvie
   const detailsId = `request-${index}-details`;
   const status = t(statusKey(request.status));
   const prompts = request.openPrompts === 0 ? null : tCount("overview.openPrompts", request.openPrompts);
-  const open = h(
-    "button",
-    { type: "button", class: "request-open", id: titleId, "data-room-id": request.roomId, "aria-describedby": detailsId },
-    request.service,
-  );
+  const open = authorityText("button", request.language, request.service, {
+    type: "button",
+    class: "request-open",
+    id: titleId,
+    "data-room-id": request.roomId,
+    "aria-describedby": detailsId,
+  });
   open.addEventListener("click", () => context.open(request.roomId));
   const item = h(
     "li",
@@ -117,7 +121,7 @@ function requestItem(request: RequestSummaryDto, index: number, context: Overvie
     h(
       "div",
       { id: detailsId },
-      h("p", { class: "authority" }, request.authority, unverifiedMarker(request)),
+      h("p", { class: "authority" }, authorityText("span", request.language, request.authority), unverifiedMarker(request)),
       h(
         "p",
         { class: "meta" },

@@ -51,7 +51,7 @@ test("the chosen slot reads in local time with its place", () => {
   };
   assert.deepEqual(answerSummary(answered, answered.answer!, "de"), [
     { key: "answer.appointment.chosen", values: { slot: "Freitag, 19. September 2025, 09:00–09:30 Uhr" } },
-    { text: "Fischereiamt Berlin, Havelchaussee 149-151, 14055 Berlin" },
+    { text: "Fischereiamt Berlin, Havelchaussee 149-151, 14055 Berlin", authority: true },
   ]);
   const none = { ...answered.answer!, content: { type: "appointmentSelection" as const, slotId: null } };
   assert.deepEqual(answerSummary(answered, none, "de"), [{ key: "answer.appointment.none" }]);
@@ -63,7 +63,7 @@ test("choice answers show the options' labels", () => {
     content: { type: "choice", question: "Wie?", multiple: false, options: [{ id: "pickup", label: "Abholung vor Ort" }] },
   };
   const answer = { eventId: "$a", transactionId: null, sendState: "sent" as const, content: { type: "choiceSelection" as const, optionIds: ["pickup", "gone"] } };
-  assert.deepEqual(answerSummary(choice, answer, "en"), [{ text: "Abholung vor Ort" }, { key: "answer.choice.unknown", values: { id: "gone" } }]);
+  assert.deepEqual(answerSummary(choice, answer, "en"), [{ text: "Abholung vor Ort", authority: true }, { key: "answer.choice.unknown", values: { id: "gone" } }]);
 });
 
 test("open prompts are listed in timeline order", () => {

@@ -1,7 +1,9 @@
 // One interactive card per prompt type (appointment, inquiry, documents,
 // choice, notice): the form while the prompt is open, the given answer with
 // its send state afterwards. All authority text goes in as text nodes
-// (dom.ts); the cards call Rust only through ipc/commands.ts.
+// (dom.ts), each in its own element marked with the case's language
+// (authority-text.ts); the cards call Rust only through ipc/commands.ts.
+import { authorityText } from "../authority-text.ts";
 import { h, type Child } from "../dom.ts";
 import { commandErrorMessage, mimeLabel, refusalMessage, type Message } from "../errors.ts";
 import { characterCount, formatSize, formatSlot } from "../format.ts";
@@ -46,6 +48,8 @@ import {
 /** What a card needs from its page. */
 export interface CardContext {
   roomId: string;
+  /** The language the authority writes this case in (BCP 47): its texts are marked with it. */
+  language: string;
   draft: Draft;
   /** Updates this card's draft without re-rendering (typing). */
   update(action: DraftAction): void;
@@ -138,7 +142,11 @@ function givenAnswer(prompt: PromptDto, answer: AnswerDto, context: CardContext)
           "ul",
           { class: "answer-lines" },
           ...answerSummary(prompt, answer, locale()).map((line) =>
-            h("li", {}, "text" in line ? line.text : t(line.key, line.values)),
+            "text" in line
+              ? line.authority
+                ? authorityText("li", context.language, line.text)
+                : h("li", {}, line.text)
+              : h("li", {}, t(line.key, line.values)),
           ),
         );
   return h(
@@ -185,7 +193,7 @@ function appointmentForm(prompt: PromptDto, content: Extract<PromptContentDto, {
       draft.slotId === slot.id,
       [
         h("span", { class: "slot-time" }, formatSlot(slot, locale())),
-        h("span", { class: "slot-place" }, slot.address ? `${slot.place}, ${slot.address.replace(/\n/g, ", ")}` : slot.place),
+        authorityText("span", context.language, slot.address ? `${slot.place}, ${slot.address.replace(/\n/g, ", ")}` : slot.place, { class: "slot-place" }),
       ],
       () => context.update({ type: "selectSlot", slotId: slot.id }),
     ),
@@ -291,7 +299,7 @@ function choiceForm(prompt: PromptDto, content: Extract<PromptContentDto, { type
       disabled: draft.busy,
     });
     input.addEventListener("change", () => context.update({ type: "toggleOption", optionId: option.id, multiple: content.multiple }));
-    return h("div", { class: "option" }, input, h("label", { for: id }, option.label));
+    return h("div", { class: "option" }, input, authorityText("label", context.language, option.label, { for: id }));
   });
   const form = h(
     "form",
@@ -392,8 +400,13 @@ function requestedDocument(prompt: PromptDto, document: RequestedDocumentDto, co
   return h(
     "section",
     { class: "requested-document", "aria-labelledby": titleId },
-    h("h4", { id: titleId }, document.title, document.required ? h("span", { class: "required" }, ` (${t("card.documents.required")})`) : null),
-    document.description ? h("p", {}, document.description) : null,
+    h(
+      "h4",
+      { id: titleId },
+      authorityText("span", context.language, document.title),
+      document.required ? h("span", { class: "required" }, ` (${t("card.documents.required")})`) : null,
+    ),
+    document.description ? authorityText("p", context.language, document.description) : null,
     h("p", { class: "hint" }, t("card.documents.accepted", { types: accepted, max: formatSize(document.maxSize, locale()) })),
     h(
       "div",
@@ -472,8 +485,8 @@ function noticeBody(prompt: PromptDto, content: Extract<PromptContentDto, { type
     acknowledge = h("div", { class: "prompt-form" }, h("p", { class: "hint" }, t("card.notice.acknowledgeHint")), button);
   }
   return [
-    h("h4", { class: "notice-title" }, content.title),
-    h("p", { class: "authority-text" }, content.text),
+    authorityText("h4", context.language, content.title, { class: "notice-title" }),
+    authorityText("p", context.language, content.text, { class: "authority-text" }),
     content.attachments.length > 0
       ? h("ul", { class: "attachments", "aria-label": t("card.notice.attachments") }, ...content.attachments.map((attachment) => attachmentButton(prompt, attachment, context)))
       : null,
@@ -507,7 +520,7 @@ export function promptCard(prompt: PromptDto, when: string, context: CardContext
     body = noticeBody(prompt, content, context);
   } else {
     const text = promptText(content);
-    body = [text ? h("p", { class: "authority-text" }, text) : null];
+    body = [text ? authorityText("p", context.language, text, { class: "authority-text" }) : null];
     if (open) {
       switch (content.type) {
         case "appointmentOffer":

@@ -81,7 +81,8 @@ export function cannotDisplayKey(reason: CannotDisplayReasonDto): MessageKey {
 }
 
 /** A given answer in words, or `null` where the card shows it otherwise (documents). */
-export type AnswerSummary = { key: MessageKey; values?: Record<string, string> } | { text: string };
+/** One line of an answer: catalogue text, or text as written, `authority` when the authority wrote it (an option label, a place: in the case's language). */
+export type AnswerSummary = { key: MessageKey; values?: Record<string, string> } | { text: string; authority: boolean };
 
 /** How the citizen's answer to `prompt` reads on its card. */
 export function answerSummary(prompt: PromptDto, answer: AnswerDto, locale: Locale): AnswerSummary[] {
@@ -94,20 +95,20 @@ export function answerSummary(prompt: PromptDto, answer: AnswerDto, locale: Loca
       if (!slot) return [{ key: "answer.appointment.unknown", values: { id: content.slotId } }];
       return [
         { key: "answer.appointment.chosen", values: { slot: formatSlot(slot, locale) } },
-        { text: slot.address ? `${slot.place}, ${slot.address.replace(/\n/g, ", ")}` : slot.place },
+        { text: slot.address ? `${slot.place}, ${slot.address.replace(/\n/g, ", ")}` : slot.place, authority: true },
       ];
     }
     case "inquiryAnswer":
-      return [{ text: content.text }];
+      return [{ text: content.text, authority: false }];
     case "choiceSelection": {
       const options = prompt.content.type === "choice" ? prompt.content.options : [];
       return content.optionIds.map((id) => {
         const option = options.find((candidate) => candidate.id === id);
-        return option ? { text: option.label } : { key: "answer.choice.unknown", values: { id } };
+        return option ? { text: option.label, authority: true } : { key: "answer.choice.unknown", values: { id } };
       });
     }
     case "documentsSubmission":
-      return content.documents.flatMap((document) => document.files.map((file) => ({ text: file.file.name })));
+      return content.documents.flatMap((document) => document.files.map((file) => ({ text: file.file.name, authority: false })));
     case "noticeAcknowledgement":
       return [{ key: "answer.notice.acknowledged" }];
   }

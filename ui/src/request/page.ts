@@ -2,6 +2,8 @@
 // words), what is waiting for the citizen, and the case's timeline with a
 // card per prompt. State lives here and is re-rendered from Rust's
 // `request-changed` events; drafts (typed text, picked files) survive.
+// Authority text is marked with the case's language (authority-text.ts).
+import { authorityText, DEFAULT_CASE_LANGUAGE } from "../authority-text.ts";
 import { h, type Child } from "../dom.ts";
 import { commandErrorMessage, type Message } from "../errors.ts";
 import { formatDate, formatDateTime } from "../format.ts";
@@ -92,6 +94,7 @@ function cardContext(state: RequestPageState, promptEventId: string, context: Pa
   const [dragPrompt, dragDocument] = (state.dragTarget ?? "").split("\n");
   return {
     roomId: state.roomId,
+    language: state.load.state === "loaded" ? state.load.detail.language : DEFAULT_CASE_LANGUAGE,
     // A getter: typing updates the draft without a re-render, and the
     // form's submit handler must see the latest, not the one at render.
     get draft() {
@@ -141,7 +144,7 @@ function authorityTrust(detail: RequestDetailDto): HTMLElement {
       "p",
       { class: "trust trust-verified", "data-testid": "authority-trust", "data-trust": "verified" },
       h("span", { class: "trust-icon", "aria-hidden": "true" }, "✓"),
-      h("span", { class: "authority", "data-testid": "authority-certificate-name" }, view.name),
+      authorityText("span", detail.language, view.name, { class: "authority", "data-testid": "authority-certificate-name" }),
       h("span", { class: "trust-label" }, t(view.label)),
     );
   }
@@ -153,7 +156,7 @@ function authorityTrust(detail: RequestDetailDto): HTMLElement {
       "data-trust": "unverified",
       "data-reason": detail.authorityTrust.state === "unverified" ? detail.authorityTrust.reason : undefined,
     },
-    h("p", { class: "authority" }, detail.authority),
+    authorityText("p", detail.language, detail.authority, { class: "authority" }),
     h("p", { class: "trust-title" }, h("span", { class: "trust-icon", "aria-hidden": "true" }, "⚠"), t(view.label)),
     h("p", { class: "trust-reason" }, t(view.reason)),
     h("p", { class: "trust-advice" }, t(view.advice)),
@@ -165,9 +168,9 @@ function header(detail: RequestDetailDto): HTMLElement {
   return h(
     "header",
     { class: "request-header card" },
-    h("h1", { tabindex: "-1" }, detail.service),
+    authorityText("h1", detail.language, detail.service, { tabindex: "-1" }),
     authorityTrust(detail),
-    detail.description ? h("p", { class: "authority-text" }, detail.description) : null,
+    detail.description ? authorityText("p", detail.language, detail.description, { class: "authority-text" }) : null,
     h(
       "dl",
       { class: "facts" },
@@ -215,7 +218,7 @@ function waiting(detail: RequestDetailDto): HTMLElement {
   );
 }
 
-function timelineItem(item: TimelineItemDto, state: RequestPageState, context: PageContext): HTMLElement {
+function timelineItem(item: TimelineItemDto, language: string, state: RequestPageState, context: PageContext): HTMLElement {
   const when = formatDateTime(item.atMs, locale());
   const content = item.content;
   const from = t(item.from === "authority" ? "timeline.fromAuthority" : "timeline.fromYou");
@@ -231,7 +234,8 @@ function timelineItem(item: TimelineItemDto, state: RequestPageState, context: P
         h("span", { class: "when" }, when),
         " ",
         t("timeline.status", { status: t(statusKey(content.status)) }),
-        content.note ? h("span", { class: "note" }, ` – ${content.note}`) : null,
+        content.note ? " – " : null,
+        content.note ? authorityText("span", language, content.note, { class: "note" }) : null,
       );
       break;
     case "documentsReceived":
@@ -244,7 +248,7 @@ function timelineItem(item: TimelineItemDto, state: RequestPageState, context: P
         content.missingSha256.length > 0
           ? h("p", { class: "error" }, tCount("timeline.documentsReceived.missing", content.missingSha256.length))
           : null,
-        content.note ? h("p", { class: "authority-text" }, content.note) : null,
+        content.note ? authorityText("p", language, content.note, { class: "authority-text" }) : null,
       );
       break;
     case "message":
@@ -252,7 +256,9 @@ function timelineItem(item: TimelineItemDto, state: RequestPageState, context: P
         "div",
         { class: `card message from-${item.from}` },
         h("p", { class: "hint when" }, `${from} · ${when}`),
-        h("p", { class: "authority-text" }, content.body),
+        item.from === "authority"
+          ? authorityText("p", language, content.body, { class: "authority-text" })
+          : h("p", { class: "authority-text" }, content.body),
       );
       break;
     case "cannotDisplay":
@@ -262,7 +268,11 @@ function timelineItem(item: TimelineItemDto, state: RequestPageState, context: P
         h("h3", {}, t("timeline.cannotDisplay")),
         h("p", { class: "hint when" }, `${from} · ${when}`),
         h("p", {}, t(cannotDisplayKey(content.reason))),
-        content.fallback ? h("blockquote", { class: "fallback" }, content.fallback) : null,
+        content.fallback
+          ? item.from === "authority"
+            ? authorityText("blockquote", language, content.fallback, { class: "fallback" })
+            : h("blockquote", { class: "fallback" }, content.fallback)
+          : null,
       );
       break;
   }
@@ -286,7 +296,7 @@ export function requestPage(state: RequestPageState, context: PageContext): HTML
       waiting(detail),
       h("h2", { id: "timeline-title" }, t("request.timeline")),
       detail.historyComplete ? null : h("p", { class: "hint" }, t("request.historyIncomplete")),
-      h("ol", { class: "timeline", "aria-labelledby": "timeline-title" }, ...detail.timeline.map((item) => timelineItem(item, state, context))),
+      h("ol", { class: "timeline", "aria-labelledby": "timeline-title" }, ...detail.timeline.map((item) => timelineItem(item, detail.language, state, context))),
     ];
   }
   return h("main", { id: "main", tabindex: "-1", "data-screen": "request" }, h("nav", { class: "page-nav", "aria-label": t("nav.label") }, back), ...body);
