@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 use g2c_authority::scenario::{RunOptions, Scenario, notice_from_json, parse_status, run_scenario};
 use g2c_authority::{Attachment, AuthorityClient, Incoming};
 use g2c_protocol::Language;
+use g2c_protocol::language::LanguageTag;
 use g2c_protocol::request::{RequestEventContent, StatusEventContent};
 use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId};
 use zeroize::Zeroizing;
@@ -67,9 +68,14 @@ enum Command {
         #[arg(long)]
         citizen: String,
         /// The request metadata, JSON or TOML (service_name,
-        /// authority_name, reference_number, submitted_at, description).
+        /// authority_name, reference_number, submitted_at, description,
+        /// language).
         #[arg(long)]
         request: PathBuf,
+        /// The language the case is written in, a BCP 47 tag such as `en`
+        /// (overrides the file's `language`; absent in both: German).
+        #[arg(long)]
+        language: Option<String>,
     },
     /// Send a prompt from a JSON file {"type": …, "content": {…}}; prints {"event_id":…}.
     SendPrompt {
@@ -182,10 +188,14 @@ async fn main() -> Result<()> {
                 "cross_signing": client.has_cross_signing().await,
             }));
         }
-        Command::OpenRoom { citizen, request } => {
+        Command::OpenRoom {
+            citizen,
+            request,
+            language,
+        } => {
+            let request = with_language(read_structured(&request)?, language)?;
             let client = restore(&cli.data_dir).await?;
             let citizen = OwnedUserId::try_from(citizen.as_str()).context("citizen")?;
-            let request: RequestEventContent = read_structured(&request)?;
             let room_id = client.open_request_room(&citizen, request).await?;
             print_json(&serde_json::json!({ "room_id": room_id }));
         }
@@ -390,6 +400,20 @@ fn read_structured<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
     }
 }
 
+/// The request with `--language` (if given) as its language, the tag
+/// checked before anything is sent.
+fn with_language(
+    mut request: RequestEventContent,
+    language: Option<String>,
+) -> Result<RequestEventContent> {
+    if let Some(language) = language {
+        let tag = LanguageTag::new(language);
+        tag.check("--language")?;
+        request.language = Some(tag);
+    }
+    Ok(request)
+}
+
 fn attachment(path: &Path, mimetype: Option<&str>) -> Result<Attachment> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let is_pdf = path
@@ -421,4 +445,47 @@ fn print_json(value: &serde_json::Value) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{value}");
     let _ = out.flush();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> RequestEventContent {
+        serde_json::from_value(serde_json::json!({
+            "service_name": "Fishing licence",
+            "authority_name": "Fischereiamt Berlin",
+            "reference_number": "FA-1",
+            "submitted_at": "2025-09-01T10:15:00+02:00",
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn open_room_language_is_optional_and_checked() {
+        let cli = Cli::try_parse_from([
+            "g2c-authority",
+            "open-room",
+            "--citizen",
+            "@erika:example.org",
+            "--request",
+            "request.json",
+            "--language",
+            "en-GB",
+        ])
+        .unwrap();
+        let Command::OpenRoom { language, .. } = cli.command else {
+            panic!("not open-room");
+        };
+        assert_eq!(language.as_deref(), Some("en-GB"));
+
+        assert_eq!(with_language(request(), None).unwrap().language, None);
+        assert_eq!(
+            with_language(request(), language)
+                .unwrap()
+                .language_or_default(),
+            "en-GB"
+        );
+        assert!(with_language(request(), Some("english (uk)".into())).is_err());
+    }
 }
