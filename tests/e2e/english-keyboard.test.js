@@ -280,10 +280,10 @@ test("a request with open questions is opened by keyboard and is English through
   // Both questions arrived (the overview counts them) before the walk starts.
   const item = await browser.$("li.request.needs-action");
   await item.waitForExist({ timeout: LONG, timeoutMsg: "the case did not appear in the overview as needing action" });
-  let shown = "";
+  let listed = "";
   await browser
-    .waitUntil(async () => /2 open questions/.test((shown = await (await browser.$("li.request")).getText())), { timeout: LONG })
-    .catch(() => assert.fail(`the overview does not count the two open questions: ${shown}`));
+    .waitUntil(async () => /2 open questions/.test((listed = await (await browser.$("li.request")).getText())), { timeout: LONG })
+    .catch(() => assert.fail(`the overview does not count the two open questions: ${listed}`));
   await assertEnglish("overview");
 
   await tabTo("button.request-open");
@@ -296,6 +296,15 @@ test("a request with open questions is opened by keyboard and is English through
   }
   await (await browser.$('[data-testid="authority-trust"][data-trust="verified"]')).waitForExist({ timeout: LONG, timeoutMsg: "the authority is not shown as verified" });
   await assertEnglish("request");
+  // The case names no language, so the authority writes German: inside the
+  // English page its text says so (WCAG 2.1 SC 3.1.2), the app's does not.
+  const languages = await browser.execute(() => ({
+    page: document.documentElement.lang,
+    service: document.querySelector("#main h1")?.getAttribute("lang") ?? null,
+    option: document.querySelector('article[data-prompt-type="choice"] .option label')?.getAttribute("lang") ?? null,
+    backLink: document.querySelector("#main .page-nav button, #main .page-nav a")?.getAttribute("lang") ?? null,
+  }));
+  assert.deepEqual(languages, { page: "en", service: "de", option: "de", backLink: null });
 });
 
 test("the choice is answered by keyboard alone and arrives at the authority", async () => {
