@@ -39,6 +39,7 @@ use crate::error::CoreError;
 use crate::room_events;
 use crate::session::CitizenClient;
 use crate::summary_store::{self, StoredSummary};
+use crate::trust::authority::AuthorityEvidence;
 
 pub use g2c_protocol::request::Status as RequestStatus;
 
@@ -74,6 +75,14 @@ pub struct RequestSummary {
     /// marks authority text with it. No serde default: a summary stored
     /// before this field existed fails to read and is recomputed.
     pub language: String,
+    /// What the list's authority check needs of the room's state (the
+    /// claim and the published certificate), read from the room's state
+    /// when this summary was computed, after its events: the overview's
+    /// [`CitizenClient::stored_authority_trusts`] then reads no room state.
+    /// Not for display (the authority's name is [`Self::authority`]). A
+    /// summary stored before this field existed fails to read and is
+    /// recomputed.
+    pub authority_evidence: AuthorityEvidence,
 }
 
 impl CitizenClient {
@@ -162,6 +171,12 @@ async fn summarise(
         .map(|expires| expires.as_millisecond())
         .min();
     let needs_action = open_prompts > 0 || status == Some(RequestStatus::ActionRequired);
+    // Read after the room's events (the caller read them first): sync
+    // writes the room's state before the event cache gets its events, so
+    // this state is at least as new as the latest event the summary is
+    // stored with (crate::summary_store, "The authority's claim and
+    // certificate").
+    let authority_evidence = AuthorityEvidence::read(room).await;
     let summary = RequestSummary {
         room_id: room.room_id().to_string(),
         language: metadata.language_or_default().to_owned(),
@@ -172,6 +187,7 @@ async fn summarise(
         status,
         open_prompts,
         needs_action,
+        authority_evidence,
     };
     (summary, valid_until_ms)
 }
@@ -366,6 +382,10 @@ mod tests {
             open_prompts: usize::from(needs_action),
             needs_action,
             language: "de".into(),
+            authority_evidence: AuthorityEvidence {
+                claim: None,
+                published_certificate: None,
+            },
         }
     }
 
@@ -502,6 +522,8 @@ mod tests {
             needs_action: true,
             // No language in the request event: German.
             language: "de".into(),
+            // The request event's sender and name; no certificate published.
+            authority_evidence: claimed_by(&authority_user.user_id, "Fischereiamt Berlin"),
         };
         let quiet = RequestSummary {
             room_id: quiet_room_id.to_string(),
@@ -514,6 +536,7 @@ mod tests {
             needs_action: false,
             // The authority's language, as it wrote it.
             language: "en-GB".into(),
+            authority_evidence: claimed_by(&authority_user.user_id, "Bürgeramt Mitte"),
         };
         // Until sync brought the state and the room key, the summary lags:
         // read again after every core event (bounded).
@@ -603,6 +626,18 @@ mod tests {
             Some(2)
         );
         citizen.logout().await.unwrap();
+    }
+
+    /// A room's evidence when `authority` sent its request event naming
+    /// `name` and published no certificate.
+    fn claimed_by(authority: &str, name: &str) -> AuthorityEvidence {
+        AuthorityEvidence {
+            claim: Some(crate::trust::AuthorityClaim {
+                user_id: matrix_sdk::ruma::UserId::parse(authority).unwrap(),
+                authority_name: name.into(),
+            }),
+            published_certificate: None,
+        }
     }
 
     /// Waits (event-driven, bounded) until `event_id` is in the citizen's

@@ -63,6 +63,49 @@
 //!   That the room is still joined and encrypted is checked first, from
 //!   the room list in memory.
 //!
+//! # The authority's claim and certificate
+//!
+//! A summary also carries what the overview's authority check reads of the
+//! room's state ([`crate::trust::authority::AuthorityEvidence`]: the
+//! request event's sender and `authority_name`, and the content of the
+//! authority's certificate state event), so that
+//! [`crate::CitizenClient::stored_authority_trusts`] reads no room state:
+//! two state reads per room were most of the list's trust check (~1.1 ms
+//! per room in a debug build, docs/benchmarks.md "App"). Only the inputs
+//! are kept, never a verdict: the master key (from the crypto store), the
+//! trust anchors and the time are taken afresh on every list, and the
+//! chain, names and signature are checked every time (once per distinct
+//! input, `trust::verdict_memo`). Why the stored inputs are the room's
+//! current ones:
+//!
+//! - They are read from the room's state when the summary is computed,
+//!   *after* its events were read from the event cache. matrix-sdk saves a
+//!   sync's state changes to the state store before it hands the sync's
+//!   events to the event cache (`Client::process_sync`:
+//!   `receive_sync_response`, then the room updates the event cache
+//!   listens to), so the state read is at least as new as the latest
+//!   event the summary is stored with. (If it is newer, the event cache
+//!   gains that event next and the summary is recomputed: slower, never
+//!   stale.)
+//! - Both are state events with an empty state key, and a state event is a
+//!   timeline event: a new certificate, a replaced request event (another
+//!   sender or name), or either removed (an empty content replacing it)
+//!   appends an event, so the latest id changes and the next read
+//!   recomputes the summary with the new state (first point of the list
+//!   above). A limited sync delivers the skipped state in its `state`
+//!   section together with timeline events, which also change the latest
+//!   id.
+//! - What is not covered: the server changing the room's state without any
+//!   new event in the timeline (a "state reset" of state resolution). Then
+//!   the list keeps the inputs of the summary it shows, the same freshness
+//!   as the summary's name and status next to it, until the room's next
+//!   event; the request page reads the room's state each time
+//!   ([`crate::CitizenClient::authority_trust`]). A homeserver that could
+//!   do so can also withhold the certificate event anyway (docs/security.md
+//!   C1); it cannot make a certificate sign another master key.
+//! - A summary stored before the inputs were part of it fails to read (the
+//!   field has no default) and is recomputed.
+//!
 //! Only a summary computed from the room's whole history (its start was
 //! reached, or [`crate::requests::MAX_EVENTS`] were read) is stored: one
 //! computed offline from a partial history falls back to the room's state

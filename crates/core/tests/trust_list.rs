@@ -4,15 +4,19 @@
 //! on. Checking each distinct input once must not give one room's verdict
 //! to another: a room claiming another authority's name and a room without
 //! a published certificate keep their own reasons next to verified rooms of
-//! the same account. Run with `scripts/with-keychain.sh`.
+//! the same account. The list takes each room's claim and certificate from
+//! its request summary, so a certificate published, or a claim changed,
+//! after a list must show on the next list once sync brought it. Run with
+//! `scripts/with-keychain.sh`.
 
 mod common;
 
 use common::{fast_sync, login, login_authority, wait_until};
 use g2c_authority::certificate::MasterKeyCertificate;
+use g2c_core::requests::RequestSummary;
 use g2c_core::trust::master_key_signature::CERTIFICATE_STATE_EVENT;
 use g2c_core::trust::{AuthorityTrust, TrustAnchors, UntrustedReason};
-use g2c_core::{CitizenClient, CoreError};
+use g2c_core::{CitizenClient, CoreEvent};
 use g2c_protocol::event::REQUEST;
 use g2c_protocol::request::RequestEventContent;
 use g2c_testkit::{Synapse, TestCa};
@@ -20,6 +24,7 @@ use matrix_sdk::RoomState;
 use matrix_sdk::deserialized_responses::RawAnySyncOrStrippedState;
 use matrix_sdk::ruma::events::StateEventType;
 use matrix_sdk::ruma::{OwnedRoomId, OwnedUserId, RoomId, UserId};
+use tokio::sync::broadcast;
 
 const NAME: &str = "Fischereiamt Berlin";
 const OTHER_NAME: &str = "Bauamt Spandau";
@@ -56,6 +61,46 @@ async fn room_ready(client: &CitizenClient, room_id: &RoomId, with_certificate: 
     room.state() == RoomState::Joined
         && has(REQUEST).await
         && (!with_certificate || has(CERTIFICATE_STATE_EVENT).await)
+}
+
+/// The citizen's request summaries of `room_ids`, in that order, once each
+/// of them satisfies `ready` (re-read after every core event, bounded):
+/// what the app's overview passes to the list's check.
+async fn summaries_when(
+    client: &CitizenClient,
+    events: &mut broadcast::Receiver<CoreEvent>,
+    what: &str,
+    room_ids: &[&OwnedRoomId],
+    ready: impl Fn(&RequestSummary) -> bool,
+) -> Vec<RequestSummary> {
+    let mut found = Vec::new();
+    wait_until(events, what, async || {
+        let listed = client.requests().await.unwrap();
+        found = room_ids
+            .iter()
+            .filter_map(|room_id| {
+                listed
+                    .iter()
+                    .find(|summary| summary.room_id == room_id.as_str())
+                    .filter(|summary| ready(summary))
+                    .cloned()
+            })
+            .collect();
+        found.len() == room_ids.len()
+    })
+    .await;
+    found
+}
+
+/// Whether the summary carries the room's claim of `name` and, if
+/// `with_certificate`, a published certificate (else none).
+fn carries(summary: &RequestSummary, name: &str, with_certificate: bool) -> bool {
+    summary
+        .authority_evidence
+        .claim
+        .as_ref()
+        .is_some_and(|claim| claim.authority_name == name)
+        && summary.authority_evidence.published_certificate.is_some() == with_certificate
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -132,22 +177,29 @@ async fn each_room_keeps_its_own_verdict_in_one_list() {
         "nothing checked the authority yet"
     );
 
-    let verdicts = citizen
-        .client
-        .stored_authority_trusts(&[
-            verified.as_str(),
-            other_name.as_str(),
-            no_certificate.as_str(),
-            verified_again.as_str(),
-            "!unknown:localhost",
-        ])
-        .await;
+    // The overview's summaries carry each room's claim and certificate
+    // (read with the room's state when the summary was computed).
+    let summaries = summaries_when(
+        &citizen.client,
+        &mut events,
+        "the four summaries with their claims and certificates",
+        &[&verified, &other_name, &no_certificate, &verified_again],
+        |summary| {
+            let (name, with_certificate) = match summary.room_id.as_str() {
+                id if id == other_name.as_str() => (OTHER_NAME, true),
+                id if id == no_certificate.as_str() => (NAME, false),
+                _ => (NAME, true),
+            };
+            carries(summary, name, with_certificate)
+        },
+    )
+    .await;
+    let verdicts = citizen.client.stored_authority_trusts(&summaries).await;
     let [
         Ok(verified_trust),
         Ok(other_name_trust),
         Ok(no_certificate_trust),
         Ok(verified_again_trust),
-        Err(CoreError::UnknownRoom { .. }),
     ] = &verdicts[..]
     else {
         panic!("one verdict per room, in order: {verdicts:?}");
@@ -202,7 +254,7 @@ async fn each_room_keeps_its_own_verdict_in_one_list() {
     citizen.client.set_trust_anchors(TrustAnchors::none());
     let verdicts = citizen
         .client
-        .stored_authority_trusts(&[verified.as_str(), verified_again.as_str()])
+        .stored_authority_trusts(&[summaries[0].clone(), summaries[3].clone()])
         .await;
     for verdict in verdicts {
         assert_eq!(
@@ -210,4 +262,109 @@ async fn each_room_keeps_its_own_verdict_in_one_list() {
             Some(UntrustedReason::UnknownRoot)
         );
     }
+}
+
+/// The list reads no room state: what it checks comes with the summaries,
+/// which are recomputed when the room changes. A certificate the authority
+/// publishes after the first list, and then a changed claim, each show on
+/// the next list once sync brought the state event, and the list agrees
+/// with the request page's per-room check (which reads the room) each time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_certificate_or_claim_changed_after_a_list_shows_on_the_next() {
+    let synapse = Synapse::start().await.unwrap();
+    let root = TestCa::root("Test-Wurzel Verwaltungs-PKI");
+    let citizen = login(&synapse, "citizen").await;
+    citizen
+        .client
+        .set_trust_anchors(TrustAnchors::from_roots_pem(&root.pem).unwrap());
+    let mut events = citizen.client.subscribe();
+    citizen.client.start_sync(fast_sync());
+    let citizen_id = OwnedUserId::try_from(citizen.user.user_id.as_str()).unwrap();
+
+    let authority = login_authority(&synapse, "fischereiamt").await;
+    let (leaf, key) = root.leaf(NAME, &authority.user.user_id, 1002, (2025, 2035));
+    let certificate =
+        MasterKeyCertificate::from_pem(&[leaf, root.pem.clone()].concat(), &key).expect("signer");
+    let room_id = authority
+        .client
+        .open_request_room(&citizen_id, request(NAME, "FA-2025-0010"))
+        .await
+        .unwrap();
+    wait_until(&mut events, "the room with its request", async || {
+        room_ready(&citizen.client, &room_id, false).await
+    })
+    .await;
+
+    let list = async |summaries: &[RequestSummary]| {
+        let verdicts = citizen.client.stored_authority_trusts(summaries).await;
+        let [Ok(listed)] = &verdicts[..] else {
+            panic!("one verdict: {verdicts:?}");
+        };
+        let on_the_page = citizen
+            .client
+            .stored_authority_trust(room_id.as_str())
+            .await
+            .unwrap();
+        assert_eq!(*listed, on_the_page, "the list and the request page agree");
+        listed.clone()
+    };
+
+    // First list: no certificate yet.
+    let summaries = summaries_when(
+        &citizen.client,
+        &mut events,
+        "the summary with the claim",
+        &[&room_id],
+        |summary| carries(summary, NAME, false),
+    )
+    .await;
+    assert_eq!(
+        list(&summaries).await.reason(),
+        Some(UntrustedReason::NoCertificate)
+    );
+
+    // The authority publishes its certificate: once the state event synced,
+    // the summary is recomputed with it, and the next list verifies.
+    authority
+        .client
+        .publish_certificate(&room_id, &certificate)
+        .await
+        .unwrap();
+    let summaries = summaries_when(
+        &citizen.client,
+        &mut events,
+        "the summary with the certificate",
+        &[&room_id],
+        |summary| carries(summary, NAME, true),
+    )
+    .await;
+    assert_eq!(
+        list(&summaries).await,
+        AuthorityTrust::Verified {
+            authority_name: NAME.to_owned(),
+        }
+    );
+
+    // The request event changes to claim another office: the certificate
+    // does not name it, and the next list says so.
+    authority
+        .client
+        .matrix()
+        .get_room(&room_id)
+        .expect("the authority's room")
+        .send_state_event(request(OTHER_NAME, "FA-2025-0010"))
+        .await
+        .unwrap();
+    let summaries = summaries_when(
+        &citizen.client,
+        &mut events,
+        "the summary with the changed claim",
+        &[&room_id],
+        |summary| carries(summary, OTHER_NAME, true),
+    )
+    .await;
+    assert_eq!(
+        list(&summaries).await.reason(),
+        Some(UntrustedReason::OtherAuthority)
+    );
 }

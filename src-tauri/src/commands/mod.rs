@@ -47,8 +47,7 @@ pub async fn list_requests(
     let started = std::time::Instant::now();
     let requests = core.requests().read(client).await.map_err(command_error)?;
     let read = started.elapsed();
-    let room_ids: Vec<&str> = requests.iter().map(|r| r.room_id.as_str()).collect();
-    let trusts = trust::stored_authority_trusts(client, &roots, &room_ids).await;
+    let trusts = trust::stored_authority_trusts(client, &roots, &requests).await;
     let summaries: Vec<RequestSummaryDto> = requests
         .iter()
         .cloned()

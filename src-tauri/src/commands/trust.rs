@@ -3,6 +3,7 @@
 //! own reasons first: no roots configured, or roots unreadable.
 
 use g2c_core::CitizenClient;
+use g2c_core::requests::RequestSummary;
 use g2c_core::trust::{AuthorityTrust, UntrustedReason};
 
 use crate::config::TrustRoots;
@@ -21,23 +22,25 @@ pub(crate) async fn authority_trust(
     trust_dto(roots, verdict)
 }
 
-/// Checks the authorities of `room_ids` (in their order) with their
+/// Checks the authorities of `requests` (in their order) with their
 /// identities as stored (kept current by sync): for the overview, which
 /// would otherwise cost one keys query per request. Core checks each
-/// distinct authority certificate once per call, not once per room.
+/// distinct authority certificate once per call, not once per room, and
+/// takes each room's claim and certificate from its summary, not from the
+/// room's state.
 pub(crate) async fn stored_authority_trusts(
     client: &CitizenClient,
     roots: &TrustRoots,
-    room_ids: &[&str],
+    requests: &[RequestSummary],
 ) -> Vec<AuthorityTrustDto> {
     client
-        .stored_authority_trusts(room_ids)
+        .stored_authority_trusts(requests)
         .await
         .into_iter()
-        .zip(room_ids)
-        .map(|(verdict, room_id)| {
+        .zip(requests)
+        .map(|(verdict, request)| {
             let verdict = verdict.map_err(|error| {
-                tracing::warn!(%error, %room_id, "could not check the authority");
+                tracing::warn!(%error, room_id = %request.room_id, "could not check the authority");
             });
             trust_dto(roots, verdict)
         })

@@ -22,6 +22,7 @@ use matrix_sdk::deserialized_responses::RawAnySyncOrStrippedState;
 use matrix_sdk::encryption::identities::UserIdentity;
 use matrix_sdk::ruma::events::StateEventType;
 use matrix_sdk::ruma::{OwnedUserId, UserId};
+use serde::{Deserialize, Serialize};
 use x509_cert::Certificate;
 use x509_cert::ext::pkix::SubjectAltName;
 use x509_cert::ext::pkix::name::GeneralName;
@@ -35,15 +36,51 @@ use super::signature::{self, ECDSA_WITH_SHA256, ECDSA_WITH_SHA384, ID_SHA256, ID
 use super::verdict::{AuthorityTrust, UntrustedReason};
 use super::verdict_memo::AuthorityVerdicts;
 use crate::error::{CoreError, parse_id};
+use crate::requests::RequestSummary;
 use crate::session::CitizenClient;
 
 /// What a request room claims about its authority.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuthorityClaim {
     /// The authority's Matrix account (the request event's sender).
     pub user_id: OwnedUserId,
     /// The authority's name as the room states it.
     pub authority_name: String,
+}
+
+/// What the authority check reads of a request room's state: the claim
+/// (the request event's sender and `authority_name`) and the content of
+/// the certificate state event if the claimed authority sent it.
+///
+/// The overview keeps it in each [`crate::requests::RequestSummary`], read
+/// from the room's state whenever the summary is computed, so the list's
+/// check ([`CitizenClient::stored_authority_trusts`]) reads no room state;
+/// why it is as current as the room is in [`crate::summary_store`] ("The
+/// authority's claim and certificate"). The request page's
+/// [`CitizenClient::authority_trust`] reads it from the room each time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorityEvidence {
+    /// The claimed authority; `None` if the room's request event is
+    /// missing or unreadable (then the verdict is `not_a_request_room`).
+    pub claim: Option<AuthorityClaim>,
+    /// The content of the room's certificate state event
+    /// ([`CERTIFICATE_STATE_EVENT`]), only if the claimed authority sent it.
+    pub published_certificate: Option<serde_json::Value>,
+}
+
+impl AuthorityEvidence {
+    /// Reads both from `room`'s state (two state store reads).
+    pub(crate) async fn read(room: &matrix_sdk::Room) -> Self {
+        let claim = request_claim(room).await;
+        let published_certificate = match &claim {
+            Some(claim) => published_certificate(room, &claim.user_id).await,
+            None => None,
+        };
+        Self {
+            claim,
+            published_certificate,
+        }
+    }
 }
 
 /// Checks the master key JSON (as `/keys/query` returns it) of the claimed
@@ -166,24 +203,28 @@ impl CitizenClient {
             .await
     }
 
-    /// [`CitizenClient::stored_authority_trust`] for each of `room_ids`, in
-    /// their order, for the overview: each authority's identity is read
-    /// once, each distinct input (account, name, master key, published
-    /// certificate) is checked once (see [`super::verdict_memo`]), all at
-    /// one moment against one set of trust anchors, and a verified
-    /// authority is marked verified once. Nothing is kept for the next
-    /// call.
-    pub async fn stored_authority_trusts<S: AsRef<str>>(
+    /// [`CitizenClient::stored_authority_trust`] for each of `requests`
+    /// (as [`CitizenClient::requests`] returned them), in their order, for
+    /// the overview. The room's claim and certificate are taken from each
+    /// summary's [`AuthorityEvidence`] (read from the room's state when the
+    /// summary was computed, recomputed with every change of the room; see
+    /// [`crate::summary_store`]), so no room state is read here. Each
+    /// authority's identity is read once, each distinct input (account,
+    /// name, master key, published certificate) is checked once (see
+    /// [`super::verdict_memo`]), all at one moment against one set of trust
+    /// anchors, and a verified authority is marked verified once. Nothing
+    /// is kept for the next call.
+    pub async fn stored_authority_trusts(
         &self,
-        room_ids: &[S],
+        requests: &[RequestSummary],
     ) -> Vec<Result<AuthorityTrust, CoreError>> {
         let mut check = AuthorityCheck::new(self, KeysSource::Store);
-        let mut verdicts = Vec::with_capacity(room_ids.len());
-        for room_id in room_ids {
-            verdicts.push(check.room(room_id.as_ref()).await);
+        let mut verdicts = Vec::with_capacity(requests.len());
+        for request in requests {
+            verdicts.push(check.evidence(&request.authority_evidence).await);
         }
         tracing::debug!(
-            rooms = room_ids.len(),
+            rooms = requests.len(),
             authorities = check.identities.len(),
             evaluations = check.verdicts.evaluations(),
             "checked the authorities of a list"
@@ -229,7 +270,15 @@ impl<'a> AuthorityCheck<'a> {
             .ok_or_else(|| CoreError::UnknownRoom {
                 room_id: room_id.to_string(),
             })?;
-        let Some(claim) = request_claim(&room).await else {
+        self.evidence(&AuthorityEvidence::read(&room).await).await
+    }
+
+    /// The verdict on a room whose state says `evidence`.
+    async fn evidence(
+        &mut self,
+        evidence: &AuthorityEvidence,
+    ) -> Result<AuthorityTrust, CoreError> {
+        let Some(claim) = &evidence.claim else {
             return Ok(AuthorityTrust::unverified(UntrustedReason::NotARequestRoom));
         };
         if !self.identities.contains_key(&claim.user_id) {
@@ -243,10 +292,9 @@ impl<'a> AuthorityCheck<'a> {
         else {
             return Ok(AuthorityTrust::unverified(UntrustedReason::NoIdentity));
         };
-        let published = published_certificate(&room, &claim.user_id).await;
-        let trust = self
-            .verdicts
-            .verdict(&claim, master_key, published.as_ref());
+        let trust =
+            self.verdicts
+                .verdict(claim, master_key, evidence.published_certificate.as_ref());
         match trust {
             AuthorityTrust::Verified { .. } => {
                 if self.pinned.insert(claim.user_id.clone())

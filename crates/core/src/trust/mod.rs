@@ -40,7 +40,7 @@ pub mod verdict_memo;
 use std::sync::Arc;
 
 pub use anchors::{AnchorError, TrustAnchors};
-pub use authority::{AuthorityClaim, evaluate_master_key};
+pub use authority::{AuthorityClaim, AuthorityEvidence, evaluate_master_key};
 pub use sender::SenderTrust;
 pub use verdict::{AuthorityTrust, UntrustedReason};
 pub use verdict_memo::{AuthorityVerdicts, VerdictKey};
