@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{fast_sync, login, login_authority, wait_until};
+use common::{citizen_trusting, fast_sync, login_authority, wait_until};
 use g2c_authority::certificate::MasterKeyCertificate;
 use g2c_core::requests::RequestSummary;
 use g2c_core::trust::master_key_signature::CERTIFICATE_STATE_EVENT;
@@ -107,10 +107,7 @@ fn carries(summary: &RequestSummary, name: &str, with_certificate: bool) -> bool
 async fn each_room_keeps_its_own_verdict_in_one_list() {
     let synapse = Synapse::start().await.unwrap();
     let root = TestCa::root("Test-Wurzel Verwaltungs-PKI");
-    let citizen = login(&synapse, "citizen").await;
-    citizen
-        .client
-        .set_trust_anchors(TrustAnchors::from_roots_pem(&root.pem).unwrap());
+    let citizen = citizen_trusting(&synapse, &root).await;
     let mut events = citizen.client.subscribe();
     citizen.client.start_sync(fast_sync());
     let citizen_id = OwnedUserId::try_from(citizen.user.user_id.as_str()).unwrap();
@@ -273,10 +270,7 @@ async fn each_room_keeps_its_own_verdict_in_one_list() {
 async fn a_certificate_or_claim_changed_after_a_list_shows_on_the_next() {
     let synapse = Synapse::start().await.unwrap();
     let root = TestCa::root("Test-Wurzel Verwaltungs-PKI");
-    let citizen = login(&synapse, "citizen").await;
-    citizen
-        .client
-        .set_trust_anchors(TrustAnchors::from_roots_pem(&root.pem).unwrap());
+    let citizen = citizen_trusting(&synapse, &root).await;
     let mut events = citizen.client.subscribe();
     citizen.client.start_sync(fast_sync());
     let citizen_id = OwnedUserId::try_from(citizen.user.user_id.as_str()).unwrap();

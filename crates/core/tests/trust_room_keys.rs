@@ -10,10 +10,10 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{TestAuthority, WAIT, fast_sync, login, login_authority, wait_until};
+use common::{TestAuthority, WAIT, citizen_trusting, fast_sync, login_authority, wait_until};
 use g2c_authority::certificate::MasterKeyCertificate;
 use g2c_core::CitizenClient;
-use g2c_core::trust::{AuthorityTrust, TrustAnchors, UntrustedReason};
+use g2c_core::trust::{AuthorityTrust, UntrustedReason};
 use g2c_protocol::datetime::Rfc3339;
 use g2c_protocol::request::RequestEventContent;
 use g2c_testkit::{RegisteredUser, Synapse, TestCa};
@@ -177,10 +177,7 @@ async fn decrypted_once_seen(
 async fn verified_authority_and_no_room_key_for_a_device_added_without_the_certificate() {
     let synapse = Synapse::start().await.unwrap();
     let root = TestCa::root("Test-Wurzel Verwaltungs-PKI");
-    let citizen = login(&synapse, "citizen").await;
-    citizen
-        .client
-        .set_trust_anchors(TrustAnchors::from_roots_pem(&root.pem).unwrap());
+    let citizen = citizen_trusting(&synapse, &root).await;
     citizen.client.start_sync(fast_sync());
 
     let citizen_id = OwnedUserId::try_from(citizen.user.user_id.as_str()).unwrap();
@@ -236,10 +233,7 @@ async fn verified_authority_and_no_room_key_for_a_device_added_without_the_certi
 async fn an_identity_reset_without_certificate_is_reported_as_changed() {
     let synapse = Synapse::start().await.unwrap();
     let root = TestCa::root("Test-Wurzel Verwaltungs-PKI");
-    let citizen = login(&synapse, "citizen").await;
-    citizen
-        .client
-        .set_trust_anchors(TrustAnchors::from_roots_pem(&root.pem).unwrap());
+    let citizen = citizen_trusting(&synapse, &root).await;
     citizen.client.start_sync(fast_sync());
     let citizen_id = OwnedUserId::try_from(citizen.user.user_id.as_str()).unwrap();
     let (authority, room_id) = authority_with_certificate(&synapse, &root, &citizen_id).await;

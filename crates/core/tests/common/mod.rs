@@ -7,8 +7,9 @@
 use std::time::Duration;
 
 use g2c_authority::AuthorityClient;
+use g2c_core::trust::TrustAnchors;
 use g2c_core::{CitizenClient, CoreEvent, Profile, SecretString, SyncOptions};
-use g2c_testkit::{RegisteredUser, Synapse};
+use g2c_testkit::{RegisteredUser, Synapse, TestCa};
 use tempfile::TempDir;
 use tokio::sync::broadcast;
 
@@ -45,6 +46,16 @@ pub struct TestClient {
     pub user: RegisteredUser,
     pub profile: Profile,
     pub dir: TempDir,
+}
+
+/// A fresh citizen (as [`login`]) who trusts `root` as the government root
+/// authorities are verified against; not yet syncing.
+pub async fn citizen_trusting(synapse: &Synapse, root: &TestCa) -> TestClient {
+    let citizen = login(synapse, "citizen").await;
+    citizen
+        .client
+        .set_trust_anchors(TrustAnchors::from_roots_pem(&root.pem).unwrap());
+    citizen
 }
 
 /// Registers a fresh user and logs in a fresh device with a password.
