@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{citizen_trusting, fast_sync, login_authority, wait_until};
+use common::{TestAuthority, TestClient, citizen_trusting, fast_sync, login_authority, wait_until};
 use g2c_authority::certificate::MasterKeyCertificate;
 use g2c_core::requests::RequestSummary;
 use g2c_core::trust::master_key_signature::CERTIFICATE_STATE_EVENT;
@@ -103,20 +103,53 @@ fn carries(summary: &RequestSummary, name: &str, with_certificate: bool) -> bool
         && summary.authority_evidence.published_certificate.is_some() == with_certificate
 }
 
+/// What both tests start from: a citizen who trusts a test root and syncs,
+/// and one authority account with a certificate from that root naming it
+/// and NAME.
+struct Setup {
+    citizen: TestClient,
+    events: broadcast::Receiver<CoreEvent>,
+    citizen_id: OwnedUserId,
+    authority: TestAuthority,
+    certificate: MasterKeyCertificate,
+    /// Last, so it is dropped (stopped) after the clients.
+    _synapse: Synapse,
+}
+
+impl Setup {
+    /// With the authority's certificate serial number `serial`.
+    async fn start(serial: u64) -> Self {
+        let synapse = Synapse::start().await.unwrap();
+        let root = TestCa::root("Test-Wurzel Verwaltungs-PKI");
+        let citizen = citizen_trusting(&synapse, &root).await;
+        let events = citizen.client.subscribe();
+        citizen.client.start_sync(fast_sync());
+        let citizen_id = OwnedUserId::try_from(citizen.user.user_id.as_str()).unwrap();
+        let authority = login_authority(&synapse, "fischereiamt").await;
+        let (leaf, key) = root.leaf(NAME, &authority.user.user_id, serial, (2025, 2035));
+        let certificate = MasterKeyCertificate::from_pem(&[leaf, root.pem.clone()].concat(), &key)
+            .expect("signer");
+        Self {
+            citizen,
+            events,
+            citizen_id,
+            authority,
+            certificate,
+            _synapse: synapse,
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_room_keeps_its_own_verdict_in_one_list() {
-    let synapse = Synapse::start().await.unwrap();
-    let root = TestCa::root("Test-Wurzel Verwaltungs-PKI");
-    let citizen = citizen_trusting(&synapse, &root).await;
-    let mut events = citizen.client.subscribe();
-    citizen.client.start_sync(fast_sync());
-    let citizen_id = OwnedUserId::try_from(citizen.user.user_id.as_str()).unwrap();
-
-    // One authority account with one certificate naming it and NAME.
-    let authority = login_authority(&synapse, "fischereiamt").await;
-    let (leaf, key) = root.leaf(NAME, &authority.user.user_id, 1001, (2025, 2035));
-    let certificate =
-        MasterKeyCertificate::from_pem(&[leaf, root.pem.clone()].concat(), &key).expect("signer");
+    let Setup {
+        citizen,
+        mut events,
+        citizen_id,
+        authority,
+        certificate,
+        _synapse,
+    } = Setup::start(1001).await;
     let open = async |name: &str, reference: &str, publish: bool| -> OwnedRoomId {
         let room_id = authority
             .client
@@ -268,17 +301,14 @@ async fn each_room_keeps_its_own_verdict_in_one_list() {
 /// with the request page's per-room check (which reads the room) each time.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_certificate_or_claim_changed_after_a_list_shows_on_the_next() {
-    let synapse = Synapse::start().await.unwrap();
-    let root = TestCa::root("Test-Wurzel Verwaltungs-PKI");
-    let citizen = citizen_trusting(&synapse, &root).await;
-    let mut events = citizen.client.subscribe();
-    citizen.client.start_sync(fast_sync());
-    let citizen_id = OwnedUserId::try_from(citizen.user.user_id.as_str()).unwrap();
-
-    let authority = login_authority(&synapse, "fischereiamt").await;
-    let (leaf, key) = root.leaf(NAME, &authority.user.user_id, 1002, (2025, 2035));
-    let certificate =
-        MasterKeyCertificate::from_pem(&[leaf, root.pem.clone()].concat(), &key).expect("signer");
+    let Setup {
+        citizen,
+        mut events,
+        citizen_id,
+        authority,
+        certificate,
+        _synapse,
+    } = Setup::start(1002).await;
     let room_id = authority
         .client
         .open_request_room(&citizen_id, request(NAME, "FA-2025-0010"))
